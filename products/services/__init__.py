@@ -1,0 +1,1 @@
+"""Writes with rules: one module per area, each function one transaction."""
