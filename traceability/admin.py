@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Organization, Site, User
+from .models import Job, Organization, Site, User
 
 
 class SiteInline(admin.TabularInline):
@@ -47,3 +47,23 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ("organization",)
     fieldsets = BaseUserAdmin.fieldsets + ((_("Organisation"), {"fields": ("organization", "role")}),)
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((_("Organisation"), {"fields": ("organization", "role")}),)
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("id", "kind", "status", "progress", "organization", "created_at", "finished_at")
+    list_filter = ("kind", "status")
+    search_fields = ("kind",)
+    list_select_related = ("organization",)
+    readonly_fields = ("kind", "status", "total", "done", "params", "result", "errors", "organization",
+                       "created_by", "created_at", "started_at", "finished_at")
+
+    @admin.display(description=_("progress"))
+    def progress(self, obj):
+        from django.utils.html import format_html
+
+        return format_html('<progress value="{}" max="100" title="{}/{}"></progress> {}%',
+                           obj.percent, obj.done, obj.total, obj.percent)
+
+    def has_add_permission(self, request):
+        return False

@@ -169,3 +169,49 @@ class User(AbstractUser):
     def reads_everything(self) -> bool:
         """Staff, regulators and auditors read across organisations (DESIGN §1)."""
         return self.is_superuser or self.role in {Role.STAFF, Role.REGULATOR, Role.AUDITOR}
+
+
+class Job(models.Model):
+    """A long background job (QR labels, EPCIS capture, comparisons, recall fan-out, ...).
+
+    Progress lives here (done / total) so the admin, the API and the portal can show it; the
+    Celery task that runs it claims it with a conditional update, so a second run is harmless.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=40, db_index=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="jobs", verbose_name=_("organisation"))
+    created_by = models.ForeignKey("traceability.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="jobs", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(done__lte=models.F("total")) | Q(total=0),
+                                   name="traceability_job_done_within_total"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.total == 0 and self.status == self.Status.SUCCEEDED else (
+            int(100 * self.done / self.total) if self.total else 0)

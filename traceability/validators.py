@@ -126,7 +126,7 @@ def new_serial() -> str:
     """A random serial with 60 bits of entropy from the OS CSPRNG; never sequential."""
     n = int.from_bytes(secrets.token_bytes(8), "big") >> 4
     chars = []
-    for _ in range(SERIAL_LENGTH):
+    for _i in range(SERIAL_LENGTH):
         chars.append(SERIAL_ALPHABET[n & 31])
         n >>= 5
     return "".join(chars)
