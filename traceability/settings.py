@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "products",
     "reports",
     "news",
+    "verification",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
 
@@ -12,6 +13,13 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", include("traceability.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("epcis/", include("products.epcis.urls")),
+    path("news/", include("news.urls")),
+    path("spot-checks/", include("reports.urls")),
+    path("", include("verification.urls")),  # GS1 Digital Link resolver (/01/...) and /verify/
     path("", views.home, name="home"),
 ]
 

@@ -1,0 +1,3 @@
+"""Routes of this area; included by traceability/urls.py."""
+
+urlpatterns: list = []
