@@ -40,6 +40,9 @@ class Event(models.Model):
     has_error_declaration = models.BooleanField(_("error declared"), default=False)
     foreign = models.BooleanField(_("foreign"), default=False,
                                   help_text=_("About objects the platform does not manage; custody untouched."))
+    recorded_by = models.ForeignKey("traceability.Organization", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("recorded by"),
+                                    help_text=_("The organisation whose command or capture wrote the event."))
     document = models.JSONField(_("EPCIS document"))
     prev_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
     chain_hash = models.CharField(_("chain hash"), max_length=64, editable=False)

@@ -51,6 +51,14 @@ class Batch(models.Model):
         return f"{self.product_model.model_number} / {self.lot}"
 
 
+class RetireReason(models.TextChoices):
+    END_OF_LIFE = "end_of_life", _("End of service life")
+    FALL_ARRESTED = "fall_arrested", _("Arrested a fall")
+    IMPACT = "impact", _("Took an impact")
+    DAMAGE = "damage", _("Damaged")
+    FAILED_TEST = "failed_test", _("Failed a test or inspection")
+
+
 class UnitStatus(models.TextChoices):
     COMMISSIONED = "commissioned", _("Commissioned")
     IN_STOCK = "in_stock", _("In stock")
@@ -143,6 +151,8 @@ class Unit(models.Model):
                                verbose_name=_("issued to"))
     container = models.ForeignKey(Container, on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="units", verbose_name=_("container"))
+    retire_reason = models.CharField(_("retirement reason"), max_length=20, choices=RetireReason.choices,
+                                     blank=True)
     first_use_date = models.DateField(_("first use"), null=True, blank=True)
     last_inspected_on = models.DateField(_("last inspected"), null=True, blank=True)
     commissioned_at = models.DateTimeField(_("commissioned"), auto_now_add=True)
@@ -160,9 +170,12 @@ class Unit(models.Model):
                                    name="products_unit_issued_has_worker"),
             models.CheckConstraint(condition=~Q(status="in_transit") | Q(destination__isnull=False),
                                    name="products_unit_in_transit_has_destination"),
+            models.CheckConstraint(condition=~Q(status="retired") | ~Q(retire_reason=""),
+                                   name="products_unit_retired_has_reason"),
         ]
         indexes = [
-            models.Index(fields=["batch", "holder"], name="products_unit_batch_hold_idx"),
+            # Covers the recall trace's GROUP BY holder, status over one batch (index-only scan).
+            models.Index(fields=["batch", "holder", "status"], name="products_unit_trace_idx"),
             models.Index(fields=["holder", "status"], name="products_unit_hold_status_idx"),
         ]
 

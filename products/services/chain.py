@@ -81,12 +81,15 @@ def _ensure_head() -> ChainHead:
 
 
 @transaction.atomic
-def events_append(documents: list[dict], *, foreign: bool = False, index_epcs: bool = True) -> list[Event]:
+def events_append(documents: list[dict], *, foreign: bool = False, index_epcs: bool = True,
+                  recorded_by=None) -> list[Event]:
     """Append EPCIS 2.0 event objects to the log, in order, under one chain lock.
 
     Each document gets ``eventID`` (CBV 2.0 hash) when it has none and ``recordTime``.
     Raises ``DuplicateEvent`` naming every eventID already stored; nothing is written then.
     Must run inside the caller's transaction so the events commit with the state they record.
+    ``index_epcs=False`` leaves the EventEPC rows to the caller (bulk commissioning writes them by COPY);
+    ``recorded_by`` is the organisation whose command wrote the events.
     """
     if not documents:
         return []
@@ -118,7 +121,7 @@ def events_append(documents: list[dict], *, foreign: bool = False, index_epcs: b
             event_time_zone_offset=document.get("eventTimeZoneOffset", "+00:00"), record_time=now,
             read_point=(document.get("readPoint") or {}).get("id", ""),
             biz_location=(document.get("bizLocation") or {}).get("id", ""),
-            has_error_declaration=bool(error), foreign=foreign, document=document,
+            has_error_declaration=bool(error), foreign=foreign, document=document, recorded_by=recorded_by,
             prev_hash=prev, chain_hash=digest,
         ))
         prev = digest
