@@ -2,6 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
+from .views import ArticleViewSet
+
 router = DefaultRouter(trailing_slash=True)
+router.register("articles", ArticleViewSet, basename="article")
 
 urlpatterns = router.urls
