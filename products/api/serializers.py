@@ -1,0 +1,185 @@
+"""Output and input serializers of the products API, kept apart (STYLE: API).
+
+Output serializers only read attributes the viewsets load with ``select_related`` /
+``prefetch_related`` / annotations, so a list costs the same number of queries whatever its size.
+Input serializers check shapes only; the custody services decide whether a command is allowed.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from products.models import Batch, Certificate, Container, Event, ProductCategory, ProductModel, Unit, Worker
+from traceability.gs1 import sgtin_epc, site_digital_link
+
+
+class OrganizationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class SiteRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+# --- catalogue -------------------------------------------------------------------------------
+class ProductCategoryOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProductCategory
+        fields = ["id", "code", "name", "name_en", "la_code", "consumable", "service_life_months",
+                  "shelf_life_months", "inspection_interval_days"]
+        read_only_fields = fields
+
+
+class CategoryRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class ProductModelOutputSerializer(serializers.ModelSerializer):
+    manufacturer = OrganizationRefSerializer(read_only=True)
+    category = CategoryRefSerializer(read_only=True)
+
+    class Meta:
+        model = ProductModel
+        fields = ["id", "gtin", "name", "model_number", "specification", "standard", "declared_claims",
+                  "service_life_months", "instructions_url", "manufacturer", "category", "created_at"]
+        read_only_fields = fields
+
+
+class CertificateOutputSerializer(serializers.ModelSerializer):
+    manufacturer = OrganizationRefSerializer(read_only=True)
+    product_models = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Certificate
+        fields = ["id", "kind", "number", "issuer", "valid_from", "valid_until", "scope", "suspended",
+                  "withdrawn", "manufacturer", "product_models"]
+        read_only_fields = fields
+
+
+class ProductModelRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    gtin = serializers.CharField(read_only=True)
+    model_number = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+# --- stock -----------------------------------------------------------------------------------
+class BatchOutputSerializer(serializers.ModelSerializer):
+    product_model = ProductModelRefSerializer(read_only=True)
+    manufacturer = OrganizationRefSerializer(source="product_model.manufacturer", read_only=True)
+    digital_link = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Batch
+        fields = ["id", "lot", "product_model", "manufacturer", "production_date", "expiry_date", "quantity",
+                  "release_state", "released_at", "created_at", "digital_link"]
+        read_only_fields = fields
+
+    def get_digital_link(self, obj: Batch) -> str:
+        return site_digital_link(obj.product_model.gtin, obj.lot, expiry=obj.expiry_date)
+
+
+class BatchRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    lot = serializers.CharField(read_only=True)
+
+
+class UnitOutputSerializer(serializers.ModelSerializer):
+    batch = BatchRefSerializer(read_only=True)
+    holder = OrganizationRefSerializer(read_only=True, allow_null=True)
+    site = SiteRefSerializer(read_only=True, allow_null=True)
+    destination = OrganizationRefSerializer(read_only=True, allow_null=True)
+    worker = serializers.SlugRelatedField(slug_field="pseudonym", read_only=True, allow_null=True,
+                                          help_text="Pseudonymous id of the worker it is issued to.")
+    container = serializers.SlugRelatedField(slug_field="sscc", read_only=True, allow_null=True)
+    epc = serializers.SerializerMethodField()
+    digital_link = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Unit
+        fields = ["id", "gtin", "serial", "epc", "digital_link", "batch", "status", "recalled", "holder", "site",
+                  "destination", "worker", "container", "retire_reason", "first_use_date", "last_inspected_on",
+                  "commissioned_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_epc(self, obj: Unit) -> str:
+        return sgtin_epc(obj.gtin, obj.serial)
+
+    def get_digital_link(self, obj: Unit) -> str:
+        return site_digital_link(obj.gtin, serial=obj.serial)
+
+
+class ContainerOutputSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="sscc", read_only=True, allow_null=True)
+    holder = OrganizationRefSerializer(read_only=True)
+    site = SiteRefSerializer(read_only=True, allow_null=True)
+    destination = OrganizationRefSerializer(read_only=True, allow_null=True)
+    unit_count = serializers.IntegerField(read_only=True, help_text="Units packed directly in it.")
+
+    class Meta:
+        model = Container
+        fields = ["id", "sscc", "kind", "parent", "holder", "site", "status", "destination", "unit_count",
+                  "created_at"]
+        read_only_fields = fields
+
+
+# --- workers: personal data only for their own enterprise --------------------------------------
+class WorkerOutputSerializer(serializers.ModelSerializer):
+    """What the worker's own enterprise sees."""
+
+    enterprise = OrganizationRefSerializer(read_only=True)
+
+    class Meta:
+        model = Worker
+        fields = ["id", "pseudonym", "enterprise", "employee_number", "name", "post", "department", "active"]
+        read_only_fields = fields
+
+
+class WorkerPseudonymOutputSerializer(serializers.ModelSerializer):
+    """What staff, regulators and auditors see: no personal data, only the pseudonym."""
+
+    enterprise = OrganizationRefSerializer(read_only=True)
+
+    class Meta:
+        model = Worker
+        fields = ["id", "pseudonym", "enterprise", "active"]
+        read_only_fields = fields
+
+
+class WorkerInputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Worker
+        fields = ["employee_number", "name", "post", "department", "active"]
+        # The (enterprise, employee_number) uniqueness is the database's; the view turns the
+        # IntegrityError into a field error.
+        validators: list = []
+
+
+# --- events ----------------------------------------------------------------------------------
+class EventOutputSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = ["seq", "event_id", "event_type", "action", "biz_step", "disposition", "event_time",
+                  "event_time_zone_offset", "record_time", "read_point", "biz_location", "has_error_declaration",
+                  "foreign", "recorded_by", "document", "prev_hash", "chain_hash"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_recorded_by(self, obj: Event) -> int | None:
+        return getattr(obj, "recorded_by_id", None)
+
+
+class ChainReportSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    checked = serializers.IntegerField(help_text="Events whose hash and link were recomputed.")
+    head_seq = serializers.IntegerField(help_text="The last position the chain head records.")
+    first_broken_seq = serializers.IntegerField(allow_null=True,
+                                                help_text="The first position where the chain breaks, if any.")
+    reason = serializers.CharField(allow_blank=True)

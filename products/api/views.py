@@ -1,0 +1,221 @@
+"""Resources of the products API: catalogue, stock, workers, events, and the custody commands.
+
+Every viewset derives from ``ScopedViewSetMixin``: the role rules live in
+``traceability.api.permissions.POLICY`` and each viewset only says which rows an organisation
+sees (``scope_for_organization``). Commands are in ``products.api.commands``.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers
+
+from products import filters
+from products.models import (
+    Batch,
+    BatchFlow,
+    Certificate,
+    Container,
+    Event,
+    Holding,
+    ProductCategory,
+    ProductModel,
+    Unit,
+    Worker,
+)
+from traceability.api.pagination import EventCursorPagination
+from traceability.api.permissions import ENTERPRISE, user_role
+from traceability.api.viewsets import ScopedReadOnlyViewSet
+
+from .serializers import (
+    BatchOutputSerializer,
+    CertificateOutputSerializer,
+    ContainerOutputSerializer,
+    EventOutputSerializer,
+    ProductCategoryOutputSerializer,
+    ProductModelOutputSerializer,
+    UnitOutputSerializer,
+    WorkerInputSerializer,
+    WorkerOutputSerializer,
+    WorkerPseudonymOutputSerializer,
+)
+
+
+# --- catalogue: read by every signed-in role (it is on the public scan pages too) -------------
+class CatalogueScope:
+    def scope_for_organization(self, queryset, organization):
+        return queryset
+
+
+@extend_schema_view(list=extend_schema(summary="List product categories"),
+                    retrieve=extend_schema(summary="Read a product category"))
+class ProductCategoryViewSet(CatalogueScope, ScopedReadOnlyViewSet):
+    policy_resource = "product_category"
+    queryset = ProductCategory.objects.all()
+    output_serializer_class = ProductCategoryOutputSerializer
+    filterset_fields = ["code", "consumable"]
+    search_fields = ["code", "name", "name_en"]
+    ordering_fields = ["code", "name"]
+
+
+@extend_schema_view(list=extend_schema(summary="List product models"),
+                    retrieve=extend_schema(summary="Read a product model"))
+class ProductModelViewSet(CatalogueScope, ScopedReadOnlyViewSet):
+    policy_resource = "product_model"
+    queryset = ProductModel.objects.select_related("manufacturer", "category")
+    output_serializer_class = ProductModelOutputSerializer
+    filterset_class = filters.ProductModelFilter
+    search_fields = ["name", "model_number", "gtin", "standard"]
+    ordering_fields = ["gtin", "model_number", "name", "created_at"]
+
+
+@extend_schema_view(list=extend_schema(summary="List certificates"),
+                    retrieve=extend_schema(summary="Read a certificate"))
+class CertificateViewSet(CatalogueScope, ScopedReadOnlyViewSet):
+    policy_resource = "certificate"
+    queryset = Certificate.objects.select_related("manufacturer").prefetch_related("product_models")
+    output_serializer_class = CertificateOutputSerializer
+    filterset_class = filters.CertificateFilter
+    search_fields = ["number", "issuer", "scope"]
+    ordering_fields = ["valid_until", "valid_from", "number"]
+
+
+# --- stock: what an organisation holds or was shipped to it -------------------------------------
+def batch_scope(queryset, organization):
+    """Batches the organisation made, holds units or quantities of, received, or has in transit."""
+    return queryset.filter(
+        Q(product_model__manufacturer=organization)
+        | Exists(Unit.objects.filter(batch=OuterRef("pk"), holder=organization))
+        | Exists(Unit.objects.filter(batch=OuterRef("pk"), destination=organization))
+        | Exists(Holding.objects.filter(batch=OuterRef("pk"), holder=organization))
+        | Exists(BatchFlow.objects.filter(batch=OuterRef("pk"), destination=organization))
+    )
+
+
+@extend_schema_view(list=extend_schema(summary="List batches"), retrieve=extend_schema(summary="Read a batch"))
+class BatchViewSet(ScopedReadOnlyViewSet):
+    policy_resource = "batch"
+    queryset = Batch.objects.select_related("product_model__manufacturer")
+    output_serializer_class = BatchOutputSerializer
+    filterset_class = filters.BatchFilter
+    search_fields = ["lot", "product_model__gtin", "product_model__model_number"]
+    ordering_fields = ["production_date", "expiry_date", "lot", "quantity", "created_at"]
+
+    def scope_for_organization(self, queryset, organization):
+        return batch_scope(queryset, organization)
+
+
+@extend_schema_view(list=extend_schema(summary="List units"), retrieve=extend_schema(summary="Read a unit"))
+class UnitViewSet(ScopedReadOnlyViewSet):
+    policy_resource = "unit"
+    queryset = Unit.objects.select_related("batch", "holder", "site", "destination", "worker", "container")
+    output_serializer_class = UnitOutputSerializer
+    filterset_class = filters.UnitFilter
+    search_fields = ["serial", "gtin", "batch__lot"]
+    ordering_fields = ["id", "commissioned_at", "updated_at", "status", "serial"]
+
+    def scope_for_organization(self, queryset, organization):
+        return queryset.filter(Q(holder=organization) | Q(destination=organization))
+
+
+@extend_schema_view(list=extend_schema(summary="List containers"),
+                    retrieve=extend_schema(summary="Read a container"))
+class ContainerViewSet(ScopedReadOnlyViewSet):
+    policy_resource = "container"
+    queryset = (Container.objects.select_related("parent", "holder", "site", "destination")
+                .annotate(unit_count=Count("units")).order_by("-created_at", "-id"))
+    output_serializer_class = ContainerOutputSerializer
+    filterset_class = filters.ContainerFilter
+    search_fields = ["sscc"]
+    ordering_fields = ["created_at", "sscc"]
+
+    def scope_for_organization(self, queryset, organization):
+        return queryset.filter(Q(holder=organization) | Q(destination=organization))
+
+
+# --- workers ---------------------------------------------------------------------------------
+@extend_schema_view(
+    list=extend_schema(summary="List workers",
+                       description="The enterprise's own workers with their personal fields. Staff, regulators "
+                                   "and auditors see every worker but only by pseudonym and enterprise; "
+                                   "other organisations see none."),
+    retrieve=extend_schema(summary="Read a worker"),
+    create=extend_schema(summary="Register a worker", responses=WorkerOutputSerializer),
+    update=extend_schema(summary="Change a worker", responses=WorkerOutputSerializer),
+    partial_update=extend_schema(summary="Change some fields of a worker", responses=WorkerOutputSerializer),
+)
+class WorkerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
+    policy_resource = "worker"
+    queryset = Worker.objects.select_related("enterprise")
+    output_serializer_class = WorkerOutputSerializer
+    input_serializers = {"create": WorkerInputSerializer, "update": WorkerInputSerializer,
+                         "partial_update": WorkerInputSerializer}
+    filterset_class = filters.WorkerFilter
+    search_fields = ["pseudonym"]
+    ordering_fields = ["pseudonym", "employee_number"]
+
+    def scope_for_organization(self, queryset, organization):
+        return queryset.filter(enterprise=organization)
+
+    def personal(self) -> bool:
+        return user_role(self.request.user) == ENTERPRISE
+
+    def get_serializer_class(self):
+        if self.action in self.input_serializers:
+            return self.input_serializers[self.action]
+        if getattr(self, "swagger_fake_view", False) or self.personal():
+            return WorkerOutputSerializer
+        return WorkerPseudonymOutputSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        worker = self._save(serializer, enterprise=request.user.organization)
+        return self._respond(worker, status=201)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return self._respond(self._save(serializer))
+
+    def _save(self, serializer, **extra) -> Worker:
+        try:
+            with transaction.atomic():
+                return serializer.save(**extra)
+        except IntegrityError as exc:
+            raise serializers.ValidationError(
+                {"employee_number": ["This employee number is already registered."]}) from exc
+
+    def _respond(self, worker: Worker, *, status: int = 200):
+        from rest_framework.response import Response
+
+        return Response(WorkerOutputSerializer(worker, context=self.get_serializer_context()).data, status=status)
+
+
+# --- events ----------------------------------------------------------------------------------
+@extend_schema_view(
+    list=extend_schema(summary="List events (cursor pagination, newest first)"),
+    retrieve=extend_schema(summary="Read an event by its chain position"),
+)
+class EventViewSet(ScopedReadOnlyViewSet):
+    """The event log, read-only. Organisations see the events they recorded or that happened at
+    their sites; staff, regulators and auditors see all of them."""
+
+    policy_resource = "event"
+    queryset = Event.objects.all()
+    lookup_field = "seq"
+    output_serializer_class = EventOutputSerializer
+    pagination_class = EventCursorPagination
+    filterset_class = filters.EventFilter
+    search_fields = ["biz_step", "event_id"]
+    ordering_fields = ["seq"]
+
+    def scope_for_organization(self, queryset, organization):
+        locations = [site.location_uri for site in organization.sites.all()]
+        query = Q(recorded_by=organization)
+        if locations:
+            query |= Q(biz_location__in=locations) | Q(read_point__in=locations)
+        return queryset.filter(query)
