@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("epcis/", include("products.epcis.urls")),
+    path("portal/", include("products.portal.urls")),
     path("news/", include("news.urls")),
     path("spot-checks/", include("reports.urls")),
     path("", include("verification.urls")),  # GS1 Digital Link resolver (/01/...) and /verify/

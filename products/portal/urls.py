@@ -1,0 +1,3 @@
+"""Routes of the portal; included by traceability/urls.py at /portal/."""
+
+urlpatterns: list = []
