@@ -1,2 +1,1 @@
-
-# Register your models here.
+"""Admin of reports (filled in below)."""
