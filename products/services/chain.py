@@ -136,6 +136,19 @@ def events_append(documents: list[dict], *, foreign: bool = False, index_epcs: b
     return rows
 
 
+# Columns copied out of the document for queries: verification checks them against the document,
+# so an UPDATE of a query column alone (which the hash does not cover) is caught too.
+INDEX_COLUMNS = ("event_type", "action", "biz_step", "disposition", "event_time", "read_point", "biz_location",
+                 "has_error_declaration")
+
+
+def _index_columns(document: dict) -> tuple:
+    return (document.get("type"), document.get("action", ""), document.get("bizStep", ""),
+            document.get("disposition", ""), parse_event_time(document["eventTime"]),
+            (document.get("readPoint") or {}).get("id", ""), (document.get("bizLocation") or {}).get("id", ""),
+            bool(document.get("errorDeclaration")))
+
+
 @dataclass
 class ChainReport:
     ok: bool
@@ -164,11 +177,11 @@ def chain_verify(*, chunk: int = 5000) -> ChainReport:
     while True:
         batch = list(
             Event.objects.filter(id__gt=last_id).order_by("id")
-            .values_list("id", "seq", "event_id", "document", "prev_hash", "chain_hash")[:chunk]
+            .values_list("id", "seq", "event_id", "document", "prev_hash", "chain_hash", *INDEX_COLUMNS)[:chunk]
         )
         if not batch:
             break
-        for pk, seq, event_id, document, prev_hash, digest in batch:
+        for pk, seq, event_id, document, prev_hash, digest, *columns in batch:
             last_id = pk
             if seq != expected_seq:
                 return ChainReport(False, checked, head_seq, seq,
@@ -177,6 +190,9 @@ def chain_verify(*, chunk: int = 5000) -> ChainReport:
                 return ChainReport(False, checked, head_seq, seq, "link to the previous event does not match")
             if chain_hash(seq, prev_hash, event_id, document) != digest:
                 return ChainReport(False, checked, head_seq, seq, "content does not match its hash (row edited)")
+            if tuple(columns) != _index_columns(document):
+                return ChainReport(False, checked, head_seq, seq,
+                                   "a query column no longer matches the hashed document (row edited)")
             prev = digest
             expected_seq += 1
             checked += 1

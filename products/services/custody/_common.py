@@ -182,6 +182,15 @@ def fast_event_ids(documents: list[dict]) -> None:
     library computes for the full event (tested), at a fraction of the cost of normalising each
     EPC through JSON-LD. Other documents go through the library as they are.
     """
+    previous = logging.root.manager.disable
+    logging.disable(logging.INFO)  # the library logs every event, whole, at INFO level
+    try:
+        _fast_event_ids(documents)
+    finally:
+        logging.disable(previous)
+
+
+def _fast_event_ids(documents: list[dict]) -> None:
     from epcis_event_hash_generator import json_to_py
     from epcis_event_hash_generator.hash_generator import derive_prehashes_from_events
 
@@ -209,12 +218,7 @@ def fast_event_ids(documents: list[dict]) -> None:
                                         key: [_SENTINEL]}))
     wrapped = {"@context": [EPCIS_CONTEXT], "type": "EPCISDocument", "schemaVersion": "2.0",
                "creationDate": "2000-01-01T00:00:00Z", "epcisBody": {"eventList": templates}}
-    previous = logging.root.manager.disable
-    logging.disable(logging.INFO)  # the library logs every event at INFO level
-    try:
-        prehashes = derive_prehashes_from_events(json_to_py.event_list_from_epcis_document_json(wrapped))
-    finally:
-        logging.disable(previous)
+    prehashes = derive_prehashes_from_events(json_to_py.event_list_from_epcis_document_json(wrapped))
     marker = "epc=" + _SENTINEL
     for doc, prehash in zip(fast, prehashes, strict=True):
         epcs = doc.get("epcList") or doc.get("childEPCs")

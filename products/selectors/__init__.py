@@ -1,0 +1,1 @@
+"""Reads with joins, permissions or traversal for the products app."""
