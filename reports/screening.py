@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from .models import Finding, TestReport, TestResult
+from .verdicts import normalise
 
 
 @dataclass
@@ -217,7 +218,7 @@ def screen_statistics(report: TestReport) -> list[FindingData]:
         findings.append(FindingData("no_spread", MEDIUM,
                                     _("Repeated measurements with no spread at all: %(items)s.")
                                     % {"items": ", ".join(flat)},
-                                    evidence={"items": {c: str(by_item[c][0]) for c in flat}}))
+                                    evidence={"items": {c: normalise(by_item[c][0]) for c in flat}}))
     return findings
 
 

@@ -46,7 +46,8 @@ def sample_record_result(*, sample: SpotCheckSample, report: TestReport, user=No
                          .values_list("item_code", "spec__name"))
             sample.verdict = SpotCheckSample.Verdict.NONCONFORMING
             sample.nonconforming_items = "; ".join(names.get(c, c) for c in items)[:300] or _("incomplete report")
-            detail = [f"{names.get(r.item_code, r.item_code)} {r.sample}: {r.value.normalize():f} ({r.limit_applied})"
+            detail = [f"{names.get(r.item_code, r.item_code)}{' ' + r.sample if r.sample else ''}: "
+                      f"{r.value.normalize():f} ({r.limit_applied})"
                       for r in report.results.filter(verdict=Verdict.FAIL, value__isnull=False)]
             sample.nonconforming_detail = "; ".join(detail)[:300]
         else:
