@@ -5,7 +5,18 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import Exists, OuterRef
 
-from products.models import Batch, Certificate, Container, Event, EventEPC, ProductModel, Unit, UnitStatus, Worker
+from products.models import (
+    Batch,
+    Certificate,
+    Container,
+    Event,
+    EventEPC,
+    ProductModel,
+    ShipmentLine,
+    Unit,
+    UnitStatus,
+    Worker,
+)
 from traceability.models import Role
 
 
@@ -56,10 +67,23 @@ class UnitFilter(filters.FilterSet):
     site = filters.NumberFilter(field_name="site_id")
     container = filters.CharFilter(field_name="container__sscc", help_text="SSCC of the container.")
     lot = filters.CharFilter(field_name="batch__lot")
+    shipment = filters.NumberFilter(method="filter_shipment", help_text="Units listed in this shipment.")
 
     class Meta:
         model = Unit
         fields = ["batch", "gtin", "serial", "recalled"]
+
+    def filter_shipment(self, queryset, name, value):
+        return queryset.filter(Exists(ShipmentLine.objects.filter(unit_id=OuterRef("pk"), shipment_id=value)))
+
+
+class ShipmentFilter(filters.FilterSet):
+    state = filters.CharFilter()
+    sender = filters.NumberFilter(field_name="sender_id")
+    receiver = filters.NumberFilter(field_name="receiver_id")
+    shipped_after = filters.IsoDateTimeFilter(field_name="shipped_at", lookup_expr="gte")
+    shipped_before = filters.IsoDateTimeFilter(field_name="shipped_at", lookup_expr="lt")
+    number = filters.CharFilter()
 
 
 class ContainerFilter(filters.FilterSet):

@@ -10,7 +10,17 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from products.models import Batch, Certificate, Container, Event, ProductCategory, ProductModel, Unit, Worker
+from products.models import (
+    Batch,
+    Certificate,
+    Container,
+    Event,
+    ProductCategory,
+    ProductModel,
+    RetireReason,
+    Unit,
+    Worker,
+)
 from traceability.gs1 import sgtin_epc, site_digital_link
 
 
@@ -183,3 +193,130 @@ class ChainReportSerializer(serializers.Serializer):
     first_broken_seq = serializers.IntegerField(allow_null=True,
                                                 help_text="The first position where the chain breaks, if any.")
     reason = serializers.CharField(allow_blank=True)
+
+
+# --- shipments -------------------------------------------------------------------------------
+class ShipmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    sender = OrganizationRefSerializer(read_only=True)
+    receiver = OrganizationRefSerializer(read_only=True)
+    from_site = SiteRefSerializer(read_only=True, allow_null=True)
+    to_site = SiteRefSerializer(read_only=True, allow_null=True)
+    state = serializers.CharField(read_only=True)
+    reference = serializers.CharField(read_only=True)
+    reject_reason = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    shipped_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    received_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    unit_lines = serializers.IntegerField(read_only=True, help_text="Lines naming one unit.")
+    container_lines = serializers.IntegerField(read_only=True, help_text="Lines naming a container.")
+    quantity_lines = serializers.IntegerField(read_only=True, help_text="Lines naming a batch quantity.")
+
+
+# --- command inputs: shapes only, the custody services decide -----------------------------------
+MAX_UNITS_PER_COMMAND = 100_000
+
+
+class UnitIdsField(serializers.ListField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", serializers.IntegerField(min_value=1))
+        kwargs.setdefault("max_length", MAX_UNITS_PER_COMMAND)
+        kwargs.setdefault("help_text", "Ids of units (from /api/v1/units/) the caller holds.")
+        super().__init__(**kwargs)
+
+
+class QuantityLineSerializer(serializers.Serializer):
+    batch = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class UnitShipInputSerializer(serializers.Serializer):
+    receiver = serializers.IntegerField(min_value=1, help_text="Id of the receiving organisation.")
+    units = UnitIdsField(required=False, default=list, allow_empty=True)
+    containers = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
+                                       max_length=10_000, help_text="Ids of containers; their contents go along.")
+    quantities = QuantityLineSerializer(many=True, required=False, default=list,
+                                        help_text="Batch quantities (consumables).")
+    from_site = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    to_site = serializers.IntegerField(min_value=1, required=False, allow_null=True,
+                                       help_text="A site of the receiver.")
+    reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if not (attrs["units"] or attrs["containers"] or attrs["quantities"]):
+            raise serializers.ValidationError({"units": ["Name at least one unit, container or quantity."]})
+        return attrs
+
+
+class ShipmentReceiveInputSerializer(serializers.Serializer):
+    units = UnitIdsField(required=False, allow_null=True, default=None,
+                         help_text="Receive only these units (partial receipt); omit to receive everything.")
+    reject = serializers.BooleanField(default=False, help_text="Refuse everything still in transit.")
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if attrs["reject"] and not attrs["reason"]:
+            raise serializers.ValidationError({"reason": ["Say why the shipment is rejected."]})
+        return attrs
+
+
+class UnitsInputSerializer(serializers.Serializer):
+    units = UnitIdsField(allow_empty=False)
+    site = serializers.IntegerField(min_value=1, required=False, allow_null=True,
+                                    help_text="One of the caller's sites, where it happens.")
+
+
+class UnitIssueInputSerializer(UnitsInputSerializer):
+    worker = serializers.IntegerField(min_value=1, help_text="Id of one of the enterprise's workers.")
+
+
+class UnitInspectInputSerializer(UnitsInputSerializer):
+    passed = serializers.BooleanField()
+    on_fail = serializers.ChoiceField(choices=["quarantine", "retire"], default="quarantine")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class UnitQuarantineInputSerializer(UnitsInputSerializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class UnitRetireInputSerializer(UnitsInputSerializer):
+    reason = serializers.ChoiceField(choices=RetireReason.choices)
+
+
+class BatchCommissionInputSerializer(serializers.Serializer):
+    count = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False,
+                                     help_text="Commission this many units with new random serials.")
+    serials = serializers.ListField(child=serializers.CharField(max_length=20), required=False,
+                                    max_length=MAX_UNITS_PER_COMMAND, help_text="Or these serials.")
+    quantity = serializers.IntegerField(min_value=1, required=False,
+                                        help_text="Consumables: commission a batch quantity instead of units.")
+    site = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+    def validate(self, attrs):
+        given = [k for k in ("count", "serials", "quantity") if attrs.get(k) not in (None, [])]
+        if len(given) != 1:
+            raise serializers.ValidationError({"count": ["Give exactly one of count, serials or quantity."]})
+        return attrs
+
+
+class EventCorrectInputSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=["did_not_occur", "incorrect_data"])
+    corrective_event_ids = serializers.ListField(child=serializers.CharField(max_length=255), required=False,
+                                                 default=list, max_length=1000,
+                                                 help_text="Events already in the log that put things right.")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class CommandResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many units the command changed.")
+
+
+class CommissionResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Units (or quantity) commissioned.")
+    batch = BatchOutputSerializer()
+
+
+class CorrectResultSerializer(serializers.Serializer):
+    appended = serializers.ListField(child=serializers.CharField(), help_text="Event IDs appended to the log.")

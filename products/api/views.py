@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from products import filters
 from products.models import (
@@ -22,6 +24,7 @@ from products.models import (
     Holding,
     ProductCategory,
     ProductModel,
+    Shipment,
     Unit,
     Worker,
 )
@@ -29,6 +32,8 @@ from traceability.api.pagination import EventCursorPagination
 from traceability.api.permissions import ENTERPRISE, user_role
 from traceability.api.viewsets import ScopedReadOnlyViewSet
 
+from . import serializers as s
+from .commands import BatchCommandsMixin, EventCommandsMixin, UnitCommandsMixin, resolve_ids
 from .serializers import (
     BatchOutputSerializer,
     CertificateOutputSerializer,
@@ -95,10 +100,11 @@ def batch_scope(queryset, organization):
 
 
 @extend_schema_view(list=extend_schema(summary="List batches"), retrieve=extend_schema(summary="Read a batch"))
-class BatchViewSet(ScopedReadOnlyViewSet):
+class BatchViewSet(BatchCommandsMixin, ScopedReadOnlyViewSet):
     policy_resource = "batch"
     queryset = Batch.objects.select_related("product_model__manufacturer")
     output_serializer_class = BatchOutputSerializer
+    input_serializers = {"commission": s.BatchCommissionInputSerializer}
     filterset_class = filters.BatchFilter
     search_fields = ["lot", "product_model__gtin", "product_model__model_number"]
     ordering_fields = ["production_date", "expiry_date", "lot", "quantity", "created_at"]
@@ -108,10 +114,15 @@ class BatchViewSet(ScopedReadOnlyViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="List units"), retrieve=extend_schema(summary="Read a unit"))
-class UnitViewSet(ScopedReadOnlyViewSet):
+class UnitViewSet(UnitCommandsMixin, ScopedReadOnlyViewSet):
     policy_resource = "unit"
     queryset = Unit.objects.select_related("batch", "holder", "site", "destination", "worker", "container")
     output_serializer_class = UnitOutputSerializer
+    input_serializers = {
+        "ship": s.UnitShipInputSerializer, "issue": s.UnitIssueInputSerializer, "return_units": s.UnitsInputSerializer,
+        "inspect": s.UnitInspectInputSerializer, "quarantine": s.UnitQuarantineInputSerializer,
+        "retire": s.UnitRetireInputSerializer, "destroy_units": s.UnitsInputSerializer,
+    }
     filterset_class = filters.UnitFilter
     search_fields = ["serial", "gtin", "batch__lot"]
     ordering_fields = ["id", "commissioned_at", "updated_at", "status", "serial"]
@@ -190,8 +201,6 @@ class WorkerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
                 {"employee_number": ["This employee number is already registered."]}) from exc
 
     def _respond(self, worker: Worker, *, status: int = 200):
-        from rest_framework.response import Response
-
         return Response(WorkerOutputSerializer(worker, context=self.get_serializer_context()).data, status=status)
 
 
@@ -200,7 +209,7 @@ class WorkerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
     list=extend_schema(summary="List events (cursor pagination, newest first)"),
     retrieve=extend_schema(summary="Read an event by its chain position"),
 )
-class EventViewSet(ScopedReadOnlyViewSet):
+class EventViewSet(EventCommandsMixin, ScopedReadOnlyViewSet):
     """The event log, read-only. Organisations see the events they recorded or that happened at
     their sites; staff, regulators and auditors see all of them."""
 
@@ -208,6 +217,7 @@ class EventViewSet(ScopedReadOnlyViewSet):
     queryset = Event.objects.all()
     lookup_field = "seq"
     output_serializer_class = EventOutputSerializer
+    input_serializers = {"correct": s.EventCorrectInputSerializer}
     pagination_class = EventCursorPagination
     filterset_class = filters.EventFilter
     search_fields = ["biz_step", "event_id"]
@@ -219,3 +229,53 @@ class EventViewSet(ScopedReadOnlyViewSet):
         if locations:
             query |= Q(biz_location__in=locations) | Q(read_point__in=locations)
         return queryset.filter(query)
+
+
+# --- shipments -------------------------------------------------------------------------------
+def shipment_queryset():
+    """Shipments with their parties, sites and line counts (a fixed number of queries per page)."""
+    return (Shipment.objects.select_related("sender", "receiver", "from_site", "to_site")
+            .annotate(unit_lines=Count("lines", filter=Q(lines__unit__isnull=False)),
+                      container_lines=Count("lines", filter=Q(lines__container__isnull=False)),
+                      quantity_lines=Count("lines", filter=Q(lines__batch__isnull=False)))
+            .order_by("-created_at", "-id"))
+
+
+@extend_schema_view(list=extend_schema(summary="List shipments"), retrieve=extend_schema(summary="Read a shipment"))
+class ShipmentViewSet(ScopedReadOnlyViewSet):
+    """Shipments the organisation sent or is to receive. Ship with POST /api/v1/units/ship/."""
+
+    policy_resource = "shipment"
+    queryset = shipment_queryset()
+    output_serializer_class = s.ShipmentOutputSerializer
+    input_serializers = {"receive": s.ShipmentReceiveInputSerializer}
+    filterset_class = filters.ShipmentFilter
+    search_fields = ["number", "reference"]
+    ordering_fields = ["created_at", "shipped_at", "received_at", "number"]
+
+    def scope_for_organization(self, queryset, organization):
+        return queryset.filter(Q(sender=organization) | Q(receiver=organization))
+
+    @extend_schema(
+        summary="Receive (wholly or partly) or reject a shipment",
+        description="Only the named receiver. Omit `units` to receive everything still in transit; list them "
+                    "for a partial receipt; `reject` with a `reason` sends everything still in transit back.",
+        request=s.ShipmentReceiveInputSerializer, responses={200: s.ShipmentOutputSerializer},
+        examples=[OpenApiExample("Whole", value={}, request_only=True),
+                  OpenApiExample("Partial", value={"units": [101, 102]}, request_only=True),
+                  OpenApiExample("Reject", value={"reject": True, "reason": "外包装破损"}, request_only=True)],
+    )
+    @action(detail=True, methods=["post"])
+    def receive(self, request, pk=None):
+        from products.services.custody.movement import shipment_receive
+
+        shipment = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        units = None
+        if data["units"] is not None:
+            units = resolve_ids(Unit.objects.filter(shipment_lines__shipment=shipment), data["units"], "units")
+        shipment_receive(shipment=shipment, actor=request.user.organization, units=units, reject=data["reject"],
+                         reason=data["reason"], user=request.user)
+        return Response(self.output(self.get_queryset().get(pk=shipment.pk)))

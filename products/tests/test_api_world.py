@@ -12,10 +12,22 @@ import datetime
 from dataclasses import dataclass, field
 
 import pytest
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from products.models import Batch, Certificate, Container, Event, ProductCategory, ProductModel, Unit, Worker
+from products.models import (
+    Batch,
+    Certificate,
+    Container,
+    Event,
+    ProductCategory,
+    ProductModel,
+    Shipment,
+    ShipmentLine,
+    Unit,
+    Worker,
+)
 from products.services.chain import events_append
 from traceability.demo import demo_gln, demo_uscc
 from traceability.gs1 import sgtin_epc
@@ -48,6 +60,7 @@ class World:
     containers: dict[str, Container] = field(default_factory=dict)
     workers: dict[str, Worker] = field(default_factory=dict)
     events: dict[str, Event] = field(default_factory=dict)
+    shipments: dict[str, Shipment] = field(default_factory=dict)
 
     def client(self, role: str | None, *, token: bool = True) -> APIClient:
         client = APIClient()
@@ -73,8 +86,9 @@ def build_world(*, extra_units: int = 0) -> World:
         w.sites[key] = Site.objects.create(organization=w.orgs[key], name=f"{key} 仓库", gln=demo_gln(950 + n))
     for role in ROLES:
         org = w.orgs.get(ORG_OF_ROLE.get(role, ""))
+        # No password: hashing one costs most of a second; API tests sign in with tokens.
         w.users[role] = User.objects.create_user(
-            username=f"api-{role}", password="pw-for-tests-1", role=role, organization=org,
+            username=f"api-{role}", password=None, role=role, organization=org,
             is_staff=role == Role.STAFF, is_superuser=role == Role.STAFF)
     category = ProductCategory.objects.create(code="helmet", name="安全帽", service_life_months=30)
     today = datetime.date.today()
@@ -113,6 +127,12 @@ def build_world(*, extra_units: int = 0) -> World:
     for key in ("D1", "D2"):
         w.containers[key] = Container.objects.create(sscc=sscc(len(w.containers) + 1), holder=w.orgs[key],
                                                      site=w.sites[key])
+    for sender, receiver in (("M1", "D1"), ("M2", "D2")):
+        shipment = Shipment.objects.create(sender=w.orgs[sender], receiver=w.orgs[receiver],
+                                           state=Shipment.State.SHIPPED, shipped_at=timezone.now())
+        ShipmentLine.objects.create(shipment=shipment, unit=w.units[f"{sender}->{receiver}"],
+                                    state=ShipmentLine.State.IN_TRANSIT)
+        w.shipments[f"{sender}->{receiver}"] = shipment
     if extra_units:
         batch = w.batches["M1"]
         Unit.objects.bulk_create([

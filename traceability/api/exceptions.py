@@ -108,6 +108,7 @@ def _flatten(detail) -> tuple[str, dict]:
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's EXCEPTION_HANDLER: RFC 7807 bodies for every error, with field errors when any."""
+    domain_code = getattr(exc, "code", None) if isinstance(exc, DjangoValidationError) else None
     exc = _translate(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -125,7 +126,7 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     }
     if errors:
         body["errors"] = errors
-    code = getattr(getattr(exc, "detail", None), "code", None) or getattr(exc, "default_code", None)
+    code = domain_code or getattr(getattr(exc, "detail", None), "code", None) or getattr(exc, "default_code", None)
     if code:
         body["code"] = str(code)
     response.data = body

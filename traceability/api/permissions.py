@@ -44,8 +44,8 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     },
     "unit": {
         "read": ANY_ROLE,
+        "history": ANY_ROLE,
         "ship": HOLDERS,
-        "receive": HOLDERS,
         "issue": frozenset({ENTERPRISE}),
         "return": frozenset({ENTERPRISE}),
         "inspect": frozenset({ENTERPRISE}),
@@ -54,12 +54,12 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "destroy": HOLDERS,
         "correct": HOLDERS,
     },
-    "container": {"read": ANY_ROLE, "ship": HOLDERS, "receive": HOLDERS},
-    "shipment": {"read": ANY_ROLE, "ship": HOLDERS, "receive": HOLDERS},
+    "container": {"read": ANY_ROLE},
+    "shipment": {"read": ANY_ROLE, "receive": HOLDERS},
     # Personal data stays inside the enterprise: others with read-everything rights see only
     # pseudonyms (the serializer decides which fields); other organisations see nothing.
     "worker": {"read": READ_EVERYTHING | {ENTERPRISE}, "write": frozenset({ENTERPRISE})},
-    "event": {"read": ANY_ROLE},
+    "event": {"read": ANY_ROLE, "correct": HOLDERS},
     "audit": {"read": READ_EVERYTHING},
 }
 
