@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, JsonResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -42,6 +43,8 @@ class ArticleAdminForm(forms.ModelForm):
             self.add_error("slug", _("This address is reserved for a page of the news section."))
         if data.get("status") == Article.Status.SCHEDULED and not data.get("published_at"):
             self.add_error("published_at", _("A scheduled article needs its publication time."))
+        if data.get("status") == Article.Status.PUBLISHED and not data.get("published_at"):
+            data["published_at"] = timezone.now()  # "publish" without a time means now
         return data
 
 

@@ -43,20 +43,20 @@ EXTRA = [
 def _cover(kind: str, index: int) -> SimpleUploadedFile:
     """A simple drawn cover (kind colour, a hazard stripe band, a helmet-like dome)."""
     base = KIND_COLOURS[kind]
-    image = Image.new("RGB", (1800, 1000), base)
+    # A soft vertical gradient: a greyscale ramp used as the mask between the colour and a darker one.
+    ramp = Image.linear_gradient("L").resize((1600, 900))
+    image = Image.composite(Image.new("RGB", (1600, 900), tuple(int(c * 0.6) for c in base)),
+                            Image.new("RGB", (1600, 900), base), ramp)
     draw = ImageDraw.Draw(image)
-    for y in range(1000):  # a soft vertical gradient
-        shade = tuple(max(0, int(c * (1 - y / 2600))) for c in base)
-        draw.line([(0, y), (1800, y)], fill=shade)
-    for x in range(-200, 1800, 120):  # hazard stripes along the bottom
-        draw.polygon([(x, 1000), (x + 60, 1000), (x + 160, 860), (x + 100, 860)], fill=(245, 196, 0))
-    cx = 400 + (index * 230) % 1000
-    draw.pieslice([cx, 300, cx + 520, 820], 180, 360, fill=(255, 255, 255))
-    draw.rectangle([cx - 40, 555, cx + 560, 590], fill=(255, 255, 255))
-    draw.ellipse([1450 - index * 37 % 300, 80, 1650 - index * 37 % 300, 280], outline=(255, 255, 255), width=14)
+    for x in range(-200, 1600, 110):  # hazard stripes along the bottom
+        draw.polygon([(x, 900), (x + 55, 900), (x + 145, 775), (x + 90, 775)], fill=(245, 196, 0))
+    cx = 350 + (index * 210) % 900
+    draw.pieslice([cx, 270, cx + 470, 740], 180, 360, fill=(255, 255, 255))
+    draw.rectangle([cx - 35, 500, cx + 505, 532], fill=(255, 255, 255))
+    draw.ellipse([1290 - index * 37 % 270, 70, 1470 - index * 37 % 270, 250], outline=(255, 255, 255), width=12)
     out = io.BytesIO()
-    image.save(out, format="PNG")
-    return SimpleUploadedFile(f"cover-{kind}-{index}.png", out.getvalue(), content_type="image/png")
+    image.save(out, format="JPEG", quality=90)
+    return SimpleUploadedFile(f"cover-{kind}-{index}.jpg", out.getvalue(), content_type="image/jpeg")
 
 
 def _fields(entry: dict[str, Any], kind: str, now: datetime.datetime) -> dict[str, Any]:

@@ -99,6 +99,14 @@ def _prepare(article: Article) -> None:
     _validate(article)
 
 
+def _tag_create(name: str) -> Tag:
+    base = slugify(name, allow_unicode=True)[:50] or "tag"
+    slug, n = base, 2
+    while Tag.objects.filter(slug=slug).exists():  # two names may slugify alike
+        slug, n = f"{base}-{n}", n + 1
+    return Tag.objects.create(name=name, slug=slug)
+
+
 def _set_relations(article: Article, *, category_codes: Iterable[str] | None,
                    tag_names: Iterable[str] | None) -> None:
     if category_codes is not None:
@@ -112,9 +120,7 @@ def _set_relations(article: Article, *, category_codes: Iterable[str] | None,
     if tag_names is not None:
         tags = []
         for name in sorted({n.strip() for n in tag_names if n.strip()}):
-            tag, _created = Tag.objects.get_or_create(
-                slug=slugify(name, allow_unicode=True)[:60], defaults={"name": name[:50]})
-            tags.append(tag)
+            tags.append(Tag.objects.filter(name=name[:50]).first() or _tag_create(name[:50]))
         article.tags.set(tags)
 
 

@@ -24,7 +24,7 @@
         datasets: [{
           label: canvas.getAttribute("aria-label"),
           data: rows.map(function (r) { return r.cases; }),
-          backgroundColor: rows.map(function (r, i) { return roleColours[r.key] || palette[i % palette.length]; })
+          backgroundColor: key === "year" ? "#1565c0" : rows.map(function (r, i) { return roleColours[r.key] || palette[i % palette.length]; })
         }]
       },
       options: {
