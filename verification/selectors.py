@@ -170,7 +170,7 @@ def _batch_context(batch: Batch | None, product_model: ProductModel) -> dict:
     if context is not None:
         return context
     certificates = [
-        {"kind": cert.kind, "kind_label": str(cert.get_kind_display()), "number": cert.number,
+        {"kind": cert.kind, "number": cert.number,
          "issuer": cert.issuer, "valid_from": cert.valid_from, "valid_until": cert.valid_until,
          "suspended": cert.suspended, "withdrawn": cert.withdrawn}
         for cert in Certificate.objects.filter(product_models=product_model).order_by("kind", "-valid_until")
@@ -213,7 +213,8 @@ def verdict_compute(found: Lookup, *, today: datetime.date | None = None) -> Ver
     model, batch, unit = found.product_model, found.batch, found.unit
     context = _batch_context(batch, model)
     result = Verification(lookup=found, verdict=Verdict.GENUINE, certificates=[
-        {**cert, "valid_today": certificate_valid(cert, today)} for cert in context["certificates"]
+        {**cert, "valid_today": certificate_valid(cert, today), "kind_label": Certificate.Kind(cert["kind"]).label}
+        for cert in context["certificates"]
     ], latest_test=context["latest_test"], knowledge=context["knowledge"])
     candidates: list[tuple[str, str]] = []
 

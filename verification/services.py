@@ -302,9 +302,10 @@ def _label_texts(batch: Batch) -> dict:
     cert_line = ""
     if chosen is not None:
         cert_line = ("LA " if chosen.kind == Certificate.Kind.LA_MARK else "") + chosen.number
-    return {"title": model.name, "model": f"{_('Model')} {model.model_number}",
-            "lot": f"{_('Lot')} {batch.lot}", "produced": f"{_('Produced')} {batch.production_date:%Y-%m-%d}",
-            "expiry": f"{_('Expiry')} {batch.expiry_date:%Y-%m-%d}" if batch.expiry_date else "",
+    labels = {"model": _("Model"), "lot": _("Lot"), "produced": _("Produced"), "expiry": _("Expiry")}
+    return {"title": model.name, "model": f"{labels['model']} {model.model_number}",
+            "lot": f"{labels['lot']} {batch.lot}", "produced": f"{labels['produced']} {batch.production_date:%Y-%m-%d}",
+            "expiry": f"{labels['expiry']} {batch.expiry_date:%Y-%m-%d}" if batch.expiry_date else "",
             "cert": cert_line}
 
 

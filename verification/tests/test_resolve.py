@@ -271,3 +271,9 @@ def test_verify_rejects_garbage(client):
     response = client.get("/verify/", {"code": "(01)06907770000011(21)X"})
     assert response.status_code == 200 and "check digit" in response.content.decode()
     assert client.get("/verify/").status_code == 200
+
+
+def test_page_speaks_chinese_when_asked(client):
+    unit = _unit(recalled=True)
+    page = client.get(_path(unit), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "已召回" in page and "该产品正在召回：请停止使用并联系供货方。" in page
