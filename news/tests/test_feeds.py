@@ -43,7 +43,7 @@ def _parse(response) -> ET.Element:
 
 @pytest.mark.django_db
 def test_main_feed_is_valid_rss_with_public_articles_only(client, articles):
-    channel = _parse(client.get("/news/feed/"))
+    channel = _parse(client.get("/news/feed/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
     items = channel.findall("item")
 
     assert [i.findtext("title") for i in items] == ["事故案例一", "安全知识一", "行业资讯一"]
@@ -53,7 +53,7 @@ def test_main_feed_is_valid_rss_with_public_articles_only(client, articles):
         assert parsedate_to_datetime(item.findtext("pubDate")).tzinfo is not None
         assert item.find("guid").get("isPermaLink") == "false"
     assert items[0].findtext("link") == "http://testserver/news/c1/"
-    assert [c.text for c in items[0].findall("category")] == ["Accident case"]
+    assert [c.text for c in items[0].findall("category")] == ["事故案例"]
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from news import services
@@ -38,7 +38,7 @@ def cases():
 
 @pytest.mark.django_db
 def test_case_statistics_one_grouped_query_per_chart(cases, django_assert_num_queries):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(4), translation.override("en"):
         stats = case_statistics()
 
     assert [(r["key"], r["cases"], r["fatalities"], r["injuries"]) for r in stats["industry"]] == [
@@ -48,6 +48,8 @@ def test_case_statistics_one_grouped_query_per_chart(cases, django_assert_num_qu
     assert [r["key"] for r in stats["accident_type"]] == [
         "electric_shock", "fall_from_height", "poisoning_asphyxiation", "struck_by_object"]
     assert stats["ppe_role"][0]["label"] == "Not worn"
+    with translation.override("zh-hans"):
+        assert case_statistics()["ppe_role"][0]["label"] == "未佩戴"
 
 
 @pytest.mark.django_db
