@@ -140,14 +140,17 @@ class ContainerOutputSerializer(serializers.ModelSerializer):
 
 # --- workers: personal data only for their own enterprise --------------------------------------
 class WorkerOutputSerializer(serializers.ModelSerializer):
-    """What the worker's own enterprise sees."""
+    """What the worker's own enterprise sees. The personal fields are optional in the schema
+    because staff, regulators and auditors get the same resource without them."""
 
     enterprise = OrganizationRefSerializer(read_only=True)
 
     class Meta:
         model = Worker
         fields = ["id", "pseudonym", "enterprise", "employee_number", "name", "post", "department", "active"]
-        read_only_fields = fields
+        read_only_fields = ["id", "pseudonym", "enterprise", "active"]
+        extra_kwargs = {name: {"required": False, "help_text": "Only for the worker's own enterprise."}
+                        for name in ("employee_number", "name", "post", "department")}
 
 
 class WorkerPseudonymOutputSerializer(serializers.ModelSerializer):
@@ -320,3 +323,99 @@ class CommissionResultSerializer(serializers.Serializer):
 
 class CorrectResultSerializer(serializers.Serializer):
     appended = serializers.ListField(child=serializers.CharField(), help_text="Event IDs appended to the log.")
+
+
+# --- traces ----------------------------------------------------------------------------------
+class TraceBatchRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    lot = serializers.CharField()
+    gtin = serializers.CharField()
+
+
+class AffectedHolderSerializer(serializers.Serializer):
+    organization_id = serializers.IntegerField()
+    name = serializers.CharField()
+    current = serializers.IntegerField(help_text="Units (and quantity) it holds now, its workers' included.")
+    with_workers = serializers.IntegerField()
+
+
+class DownstreamTraceSerializer(serializers.Serializer):
+    direction = serializers.CharField()
+    batch = TraceBatchRefSerializer()
+    tree = serializers.JSONField(allow_null=True, help_text=(
+        "The distribution tree from the maker: each node has organization {id, name, kinds}, received, current, "
+        "in_transit_out, with_workers, by_status, quantity, consumed and children (nodes)."))
+    affected = AffectedHolderSerializer(many=True, help_text="Everyone holding units now, by name.")
+
+
+class TraceCertificateSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    number = serializers.CharField()
+    valid_until = serializers.DateField()
+    valid_on_production_date = serializers.BooleanField()
+
+
+class UpstreamBatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    lot = serializers.CharField()
+    production_date = serializers.DateField()
+    expiry_date = serializers.DateField(allow_null=True)
+    release_state = serializers.CharField()
+
+
+class TraceModelSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    model_number = serializers.CharField()
+
+
+class BatchUpstreamTraceSerializer(serializers.Serializer):
+    direction = serializers.CharField()
+    manufacturer = OrganizationRefSerializer()
+    product_model = TraceModelSerializer()
+    batch = UpstreamBatchSerializer()
+    certificates = TraceCertificateSerializer(many=True)
+
+
+class TraceUnitSerializer(serializers.Serializer):
+    gtin = serializers.CharField()
+    serial = serializers.CharField()
+    status = serializers.CharField()
+    recalled = serializers.BooleanField()
+
+
+class CustodyStepSerializer(serializers.Serializer):
+    shipment = serializers.CharField()
+    # "from" is a Python keyword: declared below.
+    to = serializers.CharField()
+    shipped_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField(allow_null=True)
+    state = serializers.CharField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.CharField()
+        return fields
+
+
+class HistoryStepSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    event_id = serializers.CharField()
+    biz_step = serializers.CharField(allow_blank=True)
+    disposition = serializers.CharField(allow_blank=True)
+    event_time = serializers.DateTimeField()
+
+
+class UnitUpstreamTraceSerializer(serializers.Serializer):
+    unit = TraceUnitSerializer()
+    manufacturer = OrganizationRefSerializer()
+    product_model = TraceModelSerializer()
+    batch = UpstreamBatchSerializer()
+    certificates = TraceCertificateSerializer(many=True)
+    custody = CustodyStepSerializer(many=True)
+    history = HistoryStepSerializer(many=True)
+
+
+class UnitHistorySerializer(serializers.Serializer):
+    unit = UnitOutputSerializer()
+    events = EventOutputSerializer(many=True)

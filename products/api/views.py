@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from products import filters
@@ -29,7 +36,7 @@ from products.models import (
     Worker,
 )
 from traceability.api.pagination import EventCursorPagination
-from traceability.api.permissions import ENTERPRISE, user_role
+from traceability.api.permissions import ENTERPRISE, reads_everything, role_allows, user_role
 from traceability.api.viewsets import ScopedReadOnlyViewSet
 
 from . import serializers as s
@@ -88,6 +95,28 @@ class CertificateViewSet(CatalogueScope, ScopedReadOnlyViewSet):
 
 
 # --- stock: what an organisation holds or was shipped to it -------------------------------------
+def batch_upstream(batch: Batch) -> dict:
+    """Where a batch comes from: maker, model, and the model's certificates (two queries)."""
+    model = batch.product_model
+    certificates = Certificate.objects.filter(product_models=model).order_by("kind", "number")
+    return {
+        "direction": "upstream",
+        "manufacturer": {"id": model.manufacturer_id, "name": model.manufacturer.name},
+        "product_model": {"id": model.pk, "name": model.name, "model_number": model.model_number},
+        "batch": {"id": batch.pk, "lot": batch.lot, "production_date": batch.production_date,
+                  "expiry_date": batch.expiry_date, "release_state": batch.release_state},
+        "certificates": [{"kind": c.kind, "number": c.number, "valid_until": c.valid_until,
+                          "valid_on_production_date": c.is_valid_on(batch.production_date)} for c in certificates],
+    }
+
+
+def may_trace_downstream(user, batch: Batch) -> bool:
+    """Downstream shows other organisations' stock: read-everything roles, and the batch's maker."""
+    if not role_allows(user, "batch", "trace_downstream"):
+        return False
+    return reads_everything(user) or batch.product_model.manufacturer_id == user.organization_id
+
+
 def batch_scope(queryset, organization):
     """Batches the organisation made, holds units or quantities of, received, or has in transit."""
     return queryset.filter(
@@ -112,6 +141,31 @@ class BatchViewSet(BatchCommandsMixin, ScopedReadOnlyViewSet):
     def scope_for_organization(self, queryset, organization):
         return batch_scope(queryset, organization)
 
+    @extend_schema(
+        summary="Trace a batch downstream (who holds it) or upstream (maker, model, certificates)",
+        description="`downstream`: every organisation that holds or held units of the batch, as a tree from its "
+                    "maker, and everyone holding units now (a recall's answer). Staff, regulators, auditors and "
+                    "the batch's own manufacturer only: it shows other organisations' stock. `upstream`: the "
+                    "maker, product model and certificates, with validity on the production date.",
+        parameters=[OpenApiParameter("direction", str, enum=["downstream", "upstream"], required=True)],
+        responses={200: PolymorphicProxySerializer(
+            "BatchTrace", serializers=[s.DownstreamTraceSerializer, s.BatchUpstreamTraceSerializer],
+            resource_type_field_name="direction")},
+    )
+    @action(detail=True, methods=["get"])
+    def trace(self, request, pk=None):
+        from products.selectors.trace import batch_trace_downstream
+
+        batch = self.get_object()
+        direction = request.query_params.get("direction")
+        if direction not in ("downstream", "upstream"):
+            raise serializers.ValidationError({"direction": ["Say direction=downstream or direction=upstream."]})
+        if direction == "upstream":
+            return Response(batch_upstream(batch))
+        if not may_trace_downstream(request.user, batch):
+            raise PermissionDenied("Only the batch's manufacturer, staff, regulators and auditors trace it downstream.")
+        return Response({"direction": "downstream", **batch_trace_downstream(batch).as_dict()})
+
 
 @extend_schema_view(list=extend_schema(summary="List units"), retrieve=extend_schema(summary="Read a unit"))
 class UnitViewSet(UnitCommandsMixin, ScopedReadOnlyViewSet):
@@ -129,6 +183,26 @@ class UnitViewSet(UnitCommandsMixin, ScopedReadOnlyViewSet):
 
     def scope_for_organization(self, queryset, organization):
         return queryset.filter(Q(holder=organization) | Q(destination=organization))
+
+    @extend_schema(summary="The unit's event history, oldest first",
+                   description="Every event naming the unit, by its EPC or by its lot (recalls, batch-level events).",
+                   responses={200: s.UnitHistorySerializer})
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        from products.selectors.trace import unit_history
+
+        unit = self.get_object()
+        context = self.get_serializer_context()
+        return Response({"unit": self.output(unit),
+                         "events": EventOutputSerializer(unit_history(unit), many=True, context=context).data})
+
+    @extend_schema(summary="Trace a unit upstream: maker, batch, certificates, custody steps, events",
+                   responses={200: s.UnitUpstreamTraceSerializer})
+    @action(detail=True, methods=["get"])
+    def trace(self, request, pk=None):
+        from products.selectors.trace import unit_trace_upstream
+
+        return Response(unit_trace_upstream(self.get_object()).as_dict())
 
 
 @extend_schema_view(list=extend_schema(summary="List containers"),
@@ -173,9 +247,7 @@ class WorkerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
     def personal(self) -> bool:
         return user_role(self.request.user) == ENTERPRISE
 
-    def get_serializer_class(self):
-        if self.action in self.input_serializers:
-            return self.input_serializers[self.action]
+    def get_output_serializer_class(self):
         if getattr(self, "swagger_fake_view", False) or self.personal():
             return WorkerOutputSerializer
         return WorkerPseudonymOutputSerializer
@@ -201,7 +273,7 @@ class WorkerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
                 {"employee_number": ["This employee number is already registered."]}) from exc
 
     def _respond(self, worker: Worker, *, status: int = 200):
-        return Response(WorkerOutputSerializer(worker, context=self.get_serializer_context()).data, status=status)
+        return Response(self.output(worker), status=status)
 
 
 # --- events ----------------------------------------------------------------------------------

@@ -150,8 +150,8 @@ def build_world(*, extra_units: int = 0) -> World:
     return w
 
 
-@pytest.fixture
-def world(db) -> World:
+@pytest.fixture(name="world")
+def world_fixture(db) -> World:
     return build_world()
 
 

@@ -38,13 +38,15 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     "certificate": {"read": ANY_ROLE, "write": frozenset({STAFF})},
     "batch": {
         "read": ANY_ROLE,
-        "trace": READ_EVERYTHING | {MANUFACTURER},
+        "trace": ANY_ROLE,  # upstream; downstream shows others' stock:
+        "trace_downstream": READ_EVERYTHING | {MANUFACTURER},  # and only the batch's own maker
         "commission": frozenset({MANUFACTURER}),
         "release": frozenset({MANUFACTURER}),
     },
     "unit": {
         "read": ANY_ROLE,
         "history": ANY_ROLE,
+        "trace": ANY_ROLE,
         "ship": HOLDERS,
         "issue": frozenset({ENTERPRISE}),
         "return": frozenset({ENTERPRISE}),

@@ -62,14 +62,19 @@ class ScopedViewSetMixin:
         return self.scope_for_organization(queryset, user.organization)
 
     # --- serializers -----------------------------------------------------------------------
+    def get_output_serializer_class(self):
+        """The serializer rows are rendered with (lists, details, CSV, command answers). A viewset
+        that shows different fields to different callers overrides this, and only this."""
+        return self.output_serializer_class or super().get_serializer_class()
+
     def get_serializer_class(self):
         if self.action in self.input_serializers:
             return self.input_serializers[self.action]
-        return self.output_serializer_class or super().get_serializer_class()
+        return self.get_output_serializer_class()
 
     def output(self, instance, *, many: bool = False):
         """Render ``instance`` with the output serializer (commands answer with the new state)."""
-        return self.output_serializer_class(instance, many=many, context=self.get_serializer_context()).data
+        return self.get_output_serializer_class()(instance, many=many, context=self.get_serializer_context()).data
 
     # --- CSV -------------------------------------------------------------------------------
     def get_renderers(self):
@@ -86,7 +91,7 @@ class ScopedViewSetMixin:
     def export_csv(self, request) -> StreamingHttpResponse:
         """Every row of the filtered, scoped list as streamed CSV (not one page)."""
         queryset = self.filter_queryset(self.get_queryset())
-        serializer_class = self.output_serializer_class or super().get_serializer_class()
+        serializer_class = self.get_output_serializer_class()
         context = self.get_serializer_context()
         columns = serializer_columns(serializer_class(context=context))
         rows = stream_csv(queryset, lambda chunk: serializer_class(chunk, many=True, context=context), columns,
