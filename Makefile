@@ -21,6 +21,7 @@ static/vendor/.stamp: package.json package-lock.json
 	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico/
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chartjs/
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	mkdir -p static/vendor/barcode-detector && cp node_modules/barcode-detector/dist/iife/ponyfill.js node_modules/zxing-wasm/dist/reader/zxing_reader.wasm node_modules/barcode-detector/LICENSE static/vendor/barcode-detector/
 	touch static/vendor/.stamp
 
 assets: static/vendor/.stamp
