@@ -1,4 +1,4 @@
-"""Demo news: 36 articles (14 accident cases), one scheduled for next week and one draft.
+"""Demo news: 37 public articles (17 accident cases), one scheduled for next week and one draft.
 
 Idempotent: every article is upserted by slug through the services (so bodies are rendered and
 sanitized exactly as an editor's would be); covers are drawn once and kept on later runs.
@@ -50,7 +50,7 @@ def _cover(kind: str, index: int) -> SimpleUploadedFile:
     draw = ImageDraw.Draw(image)
     for x in range(-200, 1600, 110):  # hazard stripes along the bottom
         draw.polygon([(x, 900), (x + 55, 900), (x + 145, 775), (x + 90, 775)], fill=(245, 196, 0))
-    cx = 350 + (index * 210) % 900
+    cx = 150 + (index * 210) % 800
     draw.pieslice([cx, 270, cx + 470, 740], 180, 360, fill=(255, 255, 255))
     draw.rectangle([cx - 35, 500, cx + 505, 532], fill=(255, 255, 255))
     draw.ellipse([1290 - index * 37 % 270, 70, 1470 - index * 37 % 270, 250], outline=(255, 255, 255), width=12)

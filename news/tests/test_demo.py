@@ -28,9 +28,9 @@ def test_seed_is_idempotent_and_big_enough(monkeypatch):
     assert sorted(Article.objects.values_list("slug", "status")) == first
     assert len(drawn) == 20  # covers are drawn once, on the first run only
     public = Article.objects.public()
-    assert public.count() == 34
-    assert Article.objects.count() == 36
-    assert AccidentCase.objects.filter(article__in=public).count() == 14
+    assert public.count() == 37
+    assert Article.objects.count() == 39
+    assert AccidentCase.objects.filter(article__in=public).count() == 17
     industries = dict(public.filter(kind="case").values_list("industry").annotate(n=Count("id")))
     assert set(industries) == {"construction", "electric_power", "chemical", "petroleum", "coal", "metallurgy",
                                "machinery"}

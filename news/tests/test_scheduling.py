@@ -97,3 +97,15 @@ def test_scheduled_needs_a_time_and_reserved_slugs_are_refused():
         "published_at": ["A scheduled article needs its publication time."],
     }
     assert Article.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_publish_due_task_runs_the_service(monkeypatch):
+    from news.tasks import articles_publish_due_task
+
+    ArticleFactory(slug="due", status=Article.Status.SCHEDULED, published_at=timezone.now() - datetime.timedelta(seconds=1))
+    ArticleFactory(slug="not-due", status=Article.Status.SCHEDULED, published_at=timezone.now() + datetime.timedelta(hours=1))
+
+    assert articles_publish_due_task.delay().get() == 1
+    assert articles_publish_due_task.delay().get() == 0  # a second run changes nothing
+    assert dict(Article.objects.values_list("slug", "status")) == {"due": "published", "not-due": "scheduled"}
