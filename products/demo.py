@@ -1,4 +1,8 @@
-"""Demo catalogue: categories, product models, certificates and batches."""
+"""Demo catalogue, batches, workers and a year of custody, all written through the custody services.
+
+Idempotent: each step is skipped when its natural-key result already exists (units already
+commissioned in a batch, the demo shipments, the recall), so seeding twice gives the same counts.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import datetime
 from traceability.demo import World
 from traceability.validators import gs1_check_digit
 
-from .models import Batch, Certificate, ProductCategory, ProductModel
+from .models import Batch, Certificate, Holding, ProductCategory, ProductModel, Recall, Shipment, Unit, Worker
 
 CATEGORIES = [
     # code, name, English, LA code, consumable, service life, shelf life (months), inspection (days)
@@ -38,6 +42,15 @@ def _gtin(index: int) -> str:
 
 
 def seed(world: World, *, units: int) -> None:
+    from django.db import transaction
+
+    seed_catalogue(world)
+    seed_workers(world)
+    with transaction.atomic():  # each command is still its own savepoint; one commit keeps SQLite fast
+        seed_custody(world, units=units)
+
+
+def seed_catalogue(world: World) -> None:
     categories = {}
     for code, name, name_en, la_code, consumable, life, shelf, inspect in CATEGORIES:
         categories[code], _ = ProductCategory.objects.update_or_create(
@@ -60,7 +73,8 @@ def seed(world: World, *, units: int) -> None:
             cert, _ = Certificate.objects.update_or_create(
                 kind=Certificate.Kind.LA_MARK, number=f"{valid_from:%y}-{province}-{la_code}{index:03d}",
                 defaults={"manufacturer": world.orgs[maker], "issuer": "中国安全生产科学研究院安全标志管理中心",
-                          "valid_from": valid_from, "valid_until": valid_from.replace(year=valid_from.year + 4) - datetime.timedelta(days=1),
+                          "valid_from": valid_from,
+                          "valid_until": valid_from.replace(year=valid_from.year + 4) - datetime.timedelta(days=1),
                           "scope": f"{name} {number}"})
             cert.product_models.add(model)
         licence, _ = Certificate.objects.update_or_create(
@@ -75,3 +89,118 @@ def seed(world: World, *, units: int) -> None:
                 product_model=model, lot=f"{production:%y%m}{index:02d}",
                 defaults={"production_date": production,
                           "expiry_date": production + datetime.timedelta(days=30 * shelf)})
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["伟", "芳", "强", "敏", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平", "刚", "辉", "鹏"]
+POSTS = [("采油工", "采油一队"), ("电工", "运维班"), ("焊工", "检修车间"), ("高处作业工", "安装队"),
+         ("井下采煤工", "综采队"), ("炉前工", "炼钢车间"), ("起重工", "吊装班"), ("巡检工", "运行部")]
+WORKERS_PER_ENTERPRISE = 6
+DEMO_REFERENCE = "DEMO-"
+
+
+def seed_workers(world: World) -> None:
+    """Six workers at every enterprise, keyed by (enterprise, employee number)."""
+    n = 0
+    for key, org in world.orgs.items():
+        if not org.is_enterprise:
+            continue
+        for i in range(WORKERS_PER_ENTERPRISE):
+            post, department = POSTS[(n + i) % len(POSTS)]
+            Worker.objects.update_or_create(
+                enterprise=org, employee_number=f"{key}-{i + 1:04d}",
+                defaults={"name": SURNAMES[(n * 7 + i) % len(SURNAMES)] + GIVEN[(n + i * 5) % len(GIVEN)],
+                          "post": post, "department": department})
+        n += 1
+
+
+def seed_custody(world: World, *, units: int) -> None:
+    """Commission ``units`` serialized units across the batches, then move some of them down the chain.
+
+    Per batch: about 60% go to a distributor, most of those on to two enterprises, where some are
+    issued to workers, inspected (a few fail), retired or quarantined; one shipment stays in transit.
+    Consumable batches move as quantities. One batch is recalled.
+    """
+    from .services import custody
+
+    batches = list(Batch.objects.filter(product_model__gtin__in=[_gtin(i) for i in range(1, len(MODELS) + 1)])
+                   .select_related("product_model__manufacturer", "product_model__category").order_by("pk"))
+    serialized = [b for b in batches if not b.product_model.category.consumable]
+    consumable = [b for b in batches if b.product_model.category.consumable]
+    sites = {org.pk: world.sites.get(key) for key, org in world.orgs.items()}
+    for index, batch in enumerate(serialized):
+        target = units // len(serialized) + (1 if index < units % len(serialized) else 0)
+        have = Unit.objects.filter(batch=batch).count()
+        if target > have:
+            maker = batch.product_model.manufacturer
+            custody.unit_commission(batch=batch, count=target - have, actor=maker, site=sites.get(maker.pk))
+    for batch in consumable:
+        maker = batch.product_model.manufacturer
+        if not Holding.objects.filter(batch=batch, holder=maker).exists():
+            custody.batch_commission_quantity(batch=batch, quantity=5000, actor=maker, site=sites.get(maker.pk))
+    if Shipment.objects.filter(reference__startswith=DEMO_REFERENCE).exists():
+        return
+    distributors = [o for k, o in sorted(world.orgs.items()) if o.is_distributor]
+    enterprises = [world.orgs[f"E{i}"] for i in range(1, 23) if f"E{i}" in world.orgs]
+    workers: dict[int, list[Worker]] = {}
+    for worker in Worker.objects.filter(enterprise__in=enterprises).order_by("employee_number"):
+        workers.setdefault(worker.enterprise_id, []).append(worker)
+    for index, batch in enumerate(serialized):
+        _move_serialized(custody, batch, index, distributors, enterprises, workers, sites)
+    for index, batch in enumerate(consumable):
+        _move_quantity(custody, batch, index, distributors, enterprises, workers, sites)
+    if serialized and not Recall.objects.exists():
+        victim = serialized[1]
+        custody.recall_open(batches=[victim], actor=victim.product_model.manufacturer,
+                            reason="抽查发现部分帽壳冲击吸收性能不合格", hazard="受冲击时可能无法有效保护头部")
+
+
+def _send(custody, sender, receiver, ids, sites, reference, *, receive=True):
+    shipment = custody.shipment_send(actor=sender, receiver=receiver, units=ids, from_site=sites.get(sender.pk),
+                                     to_site=sites.get(receiver.pk), reference=reference)
+    if receive:
+        custody.shipment_receive(shipment=shipment, actor=receiver)
+    return shipment
+
+
+def _move_serialized(custody, batch, index, distributors, enterprises, workers, sites) -> None:
+    maker = batch.product_model.manufacturer
+    ids = list(Unit.objects.filter(batch=batch, holder=maker, status="commissioned").order_by("pk")
+               .values_list("pk", flat=True))
+    if len(ids) < 10:
+        return
+    distributor = distributors[index % len(distributors)]
+    first = ids[: len(ids) * 6 // 10]
+    _send(custody, maker, distributor, first, sites, f"{DEMO_REFERENCE}{batch.lot}-D")
+    onward = first[: len(first) * 8 // 10]
+    half = len(onward) // 2
+    for n, part in enumerate((onward[:half], onward[half:])):
+        enterprise = enterprises[(2 * index + n) % len(enterprises)]
+        in_transit = index % 5 == 4 and n == 1
+        _send(custody, distributor, enterprise, part, sites, f"{DEMO_REFERENCE}{batch.lot}-E{n}", receive=not in_transit)
+        if in_transit or len(part) < 8:
+            continue
+        crew = workers.get(enterprise.pk, [])[: 2 + index % 2]
+        issued = part[: len(part) // 2]
+        for w, worker in enumerate(crew):
+            share = issued[w::len(crew)]
+            if share:
+                custody.unit_issue(units=share, worker=worker, actor=enterprise)
+        custody.unit_inspect(units=issued[: max(1, len(issued) // 5)], actor=enterprise, passed=True)
+        custody.unit_inspect(units=issued[-2:-1], actor=enterprise, passed=False)
+        custody.unit_retire(units=issued[-1:], actor=enterprise, reason=("impact", "end_of_life", "fall_arrested")[index % 3])
+        custody.unit_quarantine(units=part[-1:], actor=enterprise, reason="外观检查发现裂纹，待复检")
+
+
+def _move_quantity(custody, batch, index, distributors, enterprises, workers, sites) -> None:
+    maker = batch.product_model.manufacturer
+    distributor = distributors[(index + 3) % len(distributors)]
+    enterprise = enterprises[(index * 3 + 1) % len(enterprises)]
+    first = custody.shipment_send(actor=maker, receiver=distributor, quantities={batch: 2000},
+                                  reference=f"{DEMO_REFERENCE}{batch.lot}-D")
+    custody.shipment_receive(shipment=first, actor=distributor)
+    second = custody.shipment_send(actor=distributor, receiver=enterprise, quantities={batch: 1200},
+                                   reference=f"{DEMO_REFERENCE}{batch.lot}-E")
+    custody.shipment_receive(shipment=second, actor=enterprise)
+    for worker in workers.get(enterprise.pk, [])[:3]:
+        custody.holding_issue(batch=batch, quantity=20, worker=worker, actor=enterprise)
