@@ -35,7 +35,7 @@ class FindingData:
 
 HIGH, MEDIUM, LOW, INFO = (Finding.Severity.HIGH, Finding.Severity.MEDIUM, Finding.Severity.LOW,
                            Finding.Severity.INFO)
-SHARED_VALUES_MIN = 3          # fewer shared values than this prove nothing
+SHARED_VALUES_MIN = 5          # fewer shared values than this prove nothing (coarse readings coincide)
 SHARED_VALUES_SHARE = 0.8      # share of the new report's values found on another report
 FORGERY_CODES = {"copied_values", "shared_values", "number_reused", "tested_before_sampled",
                  "issued_before_tested", "tested_after_expiry", "sampled_before_production",

@@ -15,6 +15,7 @@ from .models import Comparison, SpotCheckSample, TestReport, TestResult, Verdict
 
 SIGNIFICANT_SHARE_OF_MARGIN = Decimal("0.2")  # |Δ| above 20 % of the reference's margin to the limit
 SIGNIFICANT_RELATIVE = Decimal("0.2")         # items without a limit: |Δ| above 20 % of the reference
+SIGNIFICANT_MIN_RELATIVE = Decimal("0.05")    # and never below 5 % of the reference (reading scatter)
 TYPE_TEST_MAX_AGE_DAYS = 365                  # GB 2811-2019 §6.4 d): a type test at least once a year
 
 
@@ -128,7 +129,8 @@ def side_by_side(a: TestReport, b: TestReport) -> list[SideBySideRow]:
     """Every item of report ``a`` beside report ``b`` (``b`` is the reference, e.g. the type test).
 
     Significant: the verdicts differ, an item is in one report only, or the means differ by more
-    than 20 % of the reference's margin to the limit (by 20 % of the reference without a limit).
+    than 20 % of the reference's margin to the limit and more than 5 % of the reference (by 20 %
+    of the reference for items without a limit).
     """
     results = (TestResult.objects.filter(report_id__in=[a.pk, b.pk]).select_related("spec")
                .order_by("spec__clause", "item_code", "pk"))
@@ -163,7 +165,8 @@ def side_by_side(a: TestReport, b: TestReport) -> list[SideBySideRow]:
                 limit = spec.limit_min
             if not significant:
                 if limit is not None and limit != bm:
-                    if abs(diff) > SIGNIFICANT_SHARE_OF_MARGIN * abs(limit - bm):
+                    if abs(diff) > SIGNIFICANT_SHARE_OF_MARGIN * abs(limit - bm) and (
+                            rel is None or rel > SIGNIFICANT_MIN_RELATIVE):
                         significant, reason = True, "beyond_margin"
                 elif rel is not None and rel > SIGNIFICANT_RELATIVE:
                     significant, reason = True, "relative"

@@ -15,8 +15,9 @@ from ..selectors import TYPE_TEST_MAX_AGE_DAYS, side_by_side
 
 
 def comparison_start(*, report: TestReport, kind: str, other: TestReport | None = None, user=None,
-                     reason: str = "") -> Comparison:
-    """Create a queued comparison and send its task once the surrounding transaction commits."""
+                     reason: str = "", inline: bool = False) -> Comparison:
+    """Create a queued comparison and send its task once the surrounding transaction commits
+    (``inline``: run it in this process after the commit instead, as the demo loader does)."""
     if kind not in Comparison.Kind.values:
         raise ValidationError({"kind": _("Unknown comparison kind %(kind)r.") % {"kind": kind}})
     if kind != Comparison.Kind.SCREEN and other is None:
@@ -29,7 +30,11 @@ def comparison_start(*, report: TestReport, kind: str, other: TestReport | None 
         comparison = Comparison.objects.create(
             kind=kind, report=report, other=other, reason=str(reason)[:200],
             created_by=user if getattr(user, "pk", None) else None)
-        comparison_run_task.delay_on_commit(comparison.pk)
+        if inline:
+            pk = comparison.pk
+            transaction.on_commit(lambda: comparison_run(pk))
+        else:
+            comparison_run_task.delay_on_commit(comparison.pk)
     return comparison
 
 
@@ -41,8 +46,8 @@ def verdict_findings(report: TestReport) -> list[FindingData]:
         shown = f"{r.value.normalize():f}" if r.value is not None else (",".join(r.values) if r.values else _("fail"))
         findings.append(FindingData(
             "item_fail", HIGH,
-            _("%(item)s %(sample)s: %(value)s outside %(limit)s.")
-            % {"item": r.spec.name if r.spec else r.item_code, "sample": r.sample, "value": shown,
+            _("%(item)s%(sample)s: %(value)s outside %(limit)s.")
+            % {"item": r.spec.name if r.spec else r.item_code, "sample": f" {r.sample}" if r.sample else "", "value": shown,
                "limit": r.limit_applied},
             item_code=r.item_code,
             evidence={"result_id": r.pk, "sample": r.sample, "value": shown, "limit": r.limit_applied,

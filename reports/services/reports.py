@@ -170,7 +170,7 @@ def report_create(*, laboratory: Laboratory, kind: str, number: str, product_mod
                   standard: Standard, sample_received_on: datetime.date, tested_from: datetime.date,
                   tested_until: datetime.date, issued_on: datetime.date, results: list[dict],
                   batch: Batch | None = None, stated_conclusion: str = "", file: UploadedFile | None = None,
-                  user=None, screen: bool = True) -> TestReport:
+                  user=None, screen: bool = True, inline: bool = False) -> TestReport:
     """Record a report with its results, judge it (verdict (a)) and queue its screening after commit.
 
     Impossible dates or a copied result vector are stored as they are, on purpose: they are the
@@ -207,14 +207,14 @@ def report_create(*, laboratory: Laboratory, kind: str, number: str, product_mod
         if screen:
             from .compare import comparison_start
 
-            comparison_start(report=report, kind="screen", user=user, reason=_("new report"))
+            comparison_start(report=report, kind="screen", user=user, reason=_("new report"), inline=inline)
             if kind == TestReport.Kind.FACTORY:
                 from ..selectors import latest_type_test
 
                 type_test = latest_type_test(product_model, before=issued_on)
                 if type_test is not None:
                     comparison_start(report=report, other=type_test, kind="factory_vs_type", user=user,
-                                     reason=_("factory report against last type test"))
+                                     reason=_("factory report against last type test"), inline=inline)
     return report
 
 

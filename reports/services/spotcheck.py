@@ -21,7 +21,8 @@ def batch_flag_quarantine(*, batch: Batch) -> bool:
                 .update(release_state=Batch.ReleaseState.QUARANTINED))
 
 
-def sample_record_result(*, sample: SpotCheckSample, report: TestReport, user=None) -> SpotCheckSample:
+def sample_record_result(*, sample: SpotCheckSample, report: TestReport, user=None,
+                         inline: bool = False) -> SpotCheckSample:
     """Take a sample's published result from its (judged) spot-check report.
 
     Nonconforming: the sample's batch is flagged for quarantine and, after commit, every other
@@ -65,9 +66,9 @@ def sample_record_result(*, sample: SpotCheckSample, report: TestReport, user=No
                 "campaign": sample.campaign.title, "seq": sample.seq}
             others = TestReport.objects.filter(product_model_id=report.product_model_id).exclude(pk=report.pk)
             for other in others:
-                comparison_start(report=other, kind="screen", user=user, reason=reason)
+                comparison_start(report=other, kind="screen", user=user, reason=reason, inline=inline)
                 if other.kind == TestReport.Kind.FACTORY:
-                    comparison_start(report=other, other=report, kind="pair", user=user, reason=reason)
+                    comparison_start(report=other, other=report, kind="pair", user=user, reason=reason, inline=inline)
     return sample
 
 
