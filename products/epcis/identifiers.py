@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from biip import ParseError
+from biip.checksums import gs1_standard_check_digit
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from django.utils.translation import gettext as _
 from epcis_event_hash_generator.dl_normaliser import normaliser as _urn_to_dl
@@ -38,7 +39,7 @@ def _seg(value: str) -> str:
     return quote(value, safe="")
 
 
-def _dl_from_biip(uri: str) -> str:
+def dl_from_biip(uri: str) -> str:
     try:
         parsed = GS1DigitalLinkURI.parse(uri)
     except ParseError as exc:
@@ -70,6 +71,47 @@ def _dl_from_biip(uri: str) -> str:
     return CANONICAL_HOST + urlsplit(uri).path
 
 
+# The plain shapes of the keys the platform handles, on any host, without a path prefix or query:
+# these take the short road (check digit by biip's GS1 checksum, AI 82-character set by pattern);
+# anything else, and anything failing here, goes through biip's full Digital Link parser.
+_PLAIN_DL = re.compile(
+    r"^https?://[^/?#]+/(?:01/(?P<gtin>\d{14})(?:/(?P<q>10|21)/(?P<v>[^/?#]+))?"
+    r"|(?P<key>00|414|417)/(?P<digits>\d{13}|\d{18})(?:/254/(?P<ext>[^/?#]+))?)$"
+)
+_AI82 = re.compile(r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$")
+_KEY_LENGTH = {"00": 18, "414": 13, "417": 13}
+
+
+def _check_digit_ok(digits: str) -> bool:
+    return gs1_standard_check_digit(digits[:-1]) == int(digits[-1])
+
+
+def _plain_dl(uri: str) -> str | None:
+    match = _PLAIN_DL.match(uri)
+    if not match:
+        return None
+    if match["gtin"]:
+        if not _check_digit_ok(match["gtin"]):
+            return None
+        path = f"/01/{match['gtin']}"
+        if match["q"]:
+            value = unquote(match["v"])
+            if not _AI82.match(value):
+                return None
+            path += f"/{match['q']}/{_seg(value)}"
+        return CANONICAL_HOST + path
+    key, digits = match["key"], match["digits"]
+    if len(digits) != _KEY_LENGTH[key] or not _check_digit_ok(digits) or (match["ext"] and key != "414"):
+        return None
+    path = f"/{key}/{digits}"
+    if match["ext"]:
+        ext = unquote(match["ext"])
+        if not _AI82.match(ext):
+            return None
+        path += f"/254/{_seg(ext)}"
+    return CANONICAL_HOST + path
+
+
 @lru_cache(maxsize=4096)
 def canonical_uri(uri: str) -> str:
     """The canonical form of one identifier; raises ``IdentifierError`` for a bad GS1 key.
@@ -80,9 +122,9 @@ def canonical_uri(uri: str) -> str:
         converted = _urn_to_dl(uri)
         if converted is None:
             raise IdentifierError(_("%(uri)s is not a valid EPC URI") % {"uri": uri})
-        return _dl_from_biip(converted)
+        return _plain_dl(converted) or dl_from_biip(converted)
     if uri.startswith(("https://", "http://")) and DL_KEYS.search(urlsplit(uri).path):
-        return _dl_from_biip(uri)
+        return _plain_dl(uri) or dl_from_biip(uri)
     return uri
 
 
