@@ -203,9 +203,10 @@ def seed_campaign(world: World) -> SpotCheckCampaign:
                       "sampled_on": min(today, batch.production_date + datetime.timedelta(days=40))})
         if sample.verdict != SpotCheckSample.Verdict.PENDING:
             continue
-        day = max(batch.production_date + datetime.timedelta(days=41), sample.sampled_on)
+        day = min(max(batch.production_date + datetime.timedelta(days=41), sample.sampled_on),
+                  today - datetime.timedelta(days=10))
         report = _report(lab=lab, kind=TestReport.Kind.SPOT_CHECK, number=f"CCJD{year}-{seq:03d}", model=model,
-                         batch=batch, seed=f"spot-check:{year}:{seq}:{batch.lot}", overrides=overrides, day=min(day, today - datetime.timedelta(days=10)))
+                         batch=batch, seed=f"spot-check:{year}:{seq}:{batch.lot}", overrides=overrides, day=day)
         sample_record_result(sample=sample, report=report, inline=True)
     campaign_publish(campaign=campaign)
     return campaign
