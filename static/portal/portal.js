@@ -41,7 +41,10 @@
 
   function focusScan() {
     var input = document.querySelector("[data-collect]:not([hidden])") || document.querySelector("[data-scan]");
-    if (input && input.offsetParent !== null) input.focus({preventScroll: false});
+    if (input && input.offsetParent !== null) {
+      input.focus({preventScroll: false});
+      if (input.value) input.select();  /* a refused code stays visible; the next scan replaces it */
+    }
   }
 
   /* --- scan lists -------------------------------------------------------------------------- */
