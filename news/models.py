@@ -64,7 +64,7 @@ class Article(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS)
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=120, unique=True, allow_unicode=False,
-                            help_text=_("The address of the article: /news/<slug>/."))
+                            help_text=_("The address of the article: /news/slug/."))
     summary = models.CharField(_("summary"), max_length=400, blank=True,
                                help_text=_("One or two sentences for lists, feeds and link previews."))
     body_markdown = models.TextField(_("body (Markdown)"))

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('news', 'Industry news'), ('knowledge', 'Safety knowledge'), ('case', 'Accident case')], db_index=True, max_length=12, verbose_name='kind')),
                 ('language', models.CharField(choices=[('zh-hans', 'Simplified Chinese'), ('en', 'English')], default='zh-hans', max_length=8, verbose_name='language')),
                 ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('slug', models.SlugField(help_text='The address of the article: /news/<slug>/.', max_length=120, unique=True, verbose_name='slug')),
+                ('slug', models.SlugField(help_text='The address of the article: /news/slug/.', max_length=120, unique=True, verbose_name='slug')),
                 ('summary', models.CharField(blank=True, help_text='One or two sentences for lists, feeds and link previews.', max_length=400, verbose_name='summary')),
                 ('body_markdown', models.TextField(verbose_name='body (Markdown)')),
                 ('body_html', models.TextField(blank=True, editable=False, verbose_name='body (sanitized HTML)')),

@@ -18,7 +18,9 @@
     body.className = "news-preview-body";
     box.appendChild(title);
     box.appendChild(body);
-    textarea.parentNode.insertBefore(box, textarea.nextSibling);
+    // Below the whole form row (the row lays label and field side by side).
+    var row = textarea.closest(".form-row") || textarea.parentNode;
+    row.appendChild(box);
     var timer = null;
     function refresh() {
       var data = new FormData();
