@@ -4,6 +4,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
 from traceability.demo import DEMO_PASSWORD, DEMO_USERS
@@ -17,16 +18,25 @@ def model_counts():
             if m._meta.app_label in {"traceability", "products", "reports", "news", "verification"}}
 
 
-@pytest.fixture
-def demo_world(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+@pytest.fixture(scope="module")
+def demo_world(django_db_setup, django_db_blocker):
+    """Seed once for the module inside a transaction that is rolled back at its end; each test
+    runs in a savepoint of it, as Django's setUpTestData does."""
+    from django.conf import settings as django_settings
+
+    hashers = django_settings.PASSWORD_HASHERS
+    django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_db_blocker.unblock(), transaction.atomic():
         call_command("seed_demo", units=60, verbosity=0)
+        yield
+        transaction.set_rollback(True)
+    django_settings.PASSWORD_HASHERS = hashers
 
 
-def test_seed_demo_twice_gives_the_same_counts(demo_world, django_capture_on_commit_callbacks):
+def test_seed_demo_twice_gives_the_same_counts(demo_world):
     first = model_counts()
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", units=60, verbosity=0)
+    assert first["products.Unit"] == 60
+    call_command("seed_demo", units=60, verbosity=0)
     assert model_counts() == first
 
 
