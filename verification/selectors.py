@@ -161,12 +161,19 @@ def _optional(module: str, name: str):
     return getattr(imported, name, None)
 
 
-def _batch_context(batch: Batch | None, product_model: ProductModel) -> dict:
+def context_key(found: Lookup) -> str | None:
+    """The cache key of the found item's slow-changing context (None when nothing was found)."""
+    if found.product_model is None:
+        return None
+    return f"verification:ctx:{found.product_model.pk}:{found.batch.pk if found.batch else 0}"
+
+
+def _batch_context(batch: Batch | None, product_model: ProductModel, key: str, cached: dict | None = None) -> dict:
     """Certificates, latest test verdict and safety knowledge of a model / batch: slow-changing,
     so cached for ``CONTEXT_TTL`` seconds in the shared cache (validity dates are judged per
-    request, so a certificate still lapses on time)."""
-    key = f"verification:ctx:{product_model.pk}:{batch.pk if batch else 0}"
-    context = cache.get(key)
+    request, so a certificate still lapses on time). ``cached`` is the value when the caller
+    already fetched it with its other cache keys in one round trip."""
+    context = cached if cached is not None else cache.get(key)
     if context is not None:
         return context
     certificates = [
@@ -186,7 +193,7 @@ def _batch_context(batch: Batch | None, product_model: ProductModel) -> dict:
     knowledge_for_category = _optional("news.selectors", "knowledge_for_category")
     if knowledge_for_category is not None:
         try:
-            knowledge = [_knowledge_link(item) for item in list(knowledge_for_category(product_model.category))[:5]]
+            knowledge = [_knowledge_link(item) for item in knowledge_for_category(product_model.category, limit=5)]
         except Exception:  # idem
             knowledge = []
     context = {"certificates": certificates, "latest_test": latest_test, "knowledge": knowledge}
@@ -205,13 +212,13 @@ def certificate_valid(cert: dict, day: datetime.date) -> bool:
     return not cert["suspended"] and not cert["withdrawn"] and cert["valid_from"] <= day <= cert["valid_until"]
 
 
-def verdict_compute(found: Lookup, *, today: datetime.date | None = None) -> Verification:
+def verdict_compute(found: Lookup, *, today: datetime.date | None = None, context: dict | None = None) -> Verification:
     """Judge what a Digital Link names (see the module docstring for the precedence)."""
     today = today or timezone.localdate()
     if not found.found:
         return Verification(lookup=found, verdict=Verdict.NOT_REGISTERED, reasons=[_not_registered_reason(found)])
     model, batch, unit = found.product_model, found.batch, found.unit
-    context = _batch_context(batch, model)
+    context = _batch_context(batch, model, context_key(found), context)
     result = Verification(lookup=found, verdict=Verdict.GENUINE, certificates=[
         {**cert, "valid_today": certificate_valid(cert, today), "kind_label": Certificate.Kind(cert["kind"]).label}
         for cert in context["certificates"]
@@ -272,6 +279,8 @@ def verdict_compute(found: Lookup, *, today: datetime.date | None = None) -> Ver
         result.warnings.append(_("The batch is quarantined: do not use it until it is released."))
     if batch is not None and batch.release_state == Batch.ReleaseState.NOT_RELEASED:
         result.warnings.append(_("The batch has not been released by the manufacturer."))
+    if result.latest_test and result.latest_test.get("verdict") == "fail":
+        result.warnings.append(_("The latest test report of this batch is a fail."))
     if not any(cert["valid_today"] for cert in result.certificates):
         result.warnings.append(_("No certificate of this product model is valid today."))
     return result

@@ -181,7 +181,7 @@ def resolve(request, gtin: str, lot: str = "", serial: str = ""):
     as_json = _wants_json(request, link_type) or link_type in ("certificationInfo", "recallStatus")
     ctx = _scan_context(request, ScanLog.Channel.JSON if as_json else (
         ScanLog.Channel.VERIFY if request.GET.get("via") == "verify" else ScanLog.Channel.HTML))
-    if services.probe_throttled(ctx.client):
+    if request.method == "POST" and services.probe_throttled(ctx.client):
         return _throttled(request, as_json)
     try:
         expiry = _expiry_param(request)
