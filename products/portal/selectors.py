@@ -87,18 +87,64 @@ def unit_find(org: Organization, code: str | Scanned, *, scope: str = SCOPE_HELD
     return found[0]
 
 
-def units_find(org: Organization, codes: list[str], *, scope: str = SCOPE_HELD) -> tuple[list[Unit], list[str]]:
-    """The units the ``codes`` name, and one error message per code that names none (order kept)."""
-    units: dict[int, Unit] = {}
-    errors: list[str] = []
+@dataclass
+class Resolved:
+    """What a list of scanned codes names: units, cartons, and one message per code that names nothing."""
+
+    units: list[Unit] = field(default_factory=list)
+    containers: list[Container] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+RESOLVE_CHUNK = 2000
+
+
+def codes_resolve(org: Organization, codes: list[str], *, scope: str = SCOPE_HELD) -> Resolved:
+    """Resolve many scanned codes at once: a few queries per two thousand codes, never one per code.
+
+    Units and cartons are looked up only inside ``scope``; a code naming another organisation's
+    item is reported as "Unknown code", exactly like one that names nothing.
+    """
+    result = Resolved()
+    unit_codes: list[Scanned] = []
+    carton_codes: list[Scanned] = []
     for code in codes:
         try:
-            unit = unit_find(org, code, scope=scope)
+            scanned = code_parse(code)
         except ValidationError as exc:
-            errors.extend(exc.messages)
+            result.errors.extend(exc.messages)
             continue
-        units.setdefault(unit.pk, unit)
-    return list(units.values()), errors
+        (carton_codes if scanned.is_container else unit_codes).append(scanned)
+    by_serial: dict[str, list[Unit]] = {}
+    serials = sorted({c.serial for c in unit_codes})
+    for i in range(0, len(serials), RESOLVE_CHUNK):
+        for unit in unit_scope(org, scope).filter(serial__in=serials[i:i + RESOLVE_CHUNK]):
+            by_serial.setdefault(unit.serial, []).append(unit)
+    seen: set[int] = set()
+    for scanned in unit_codes:
+        found = [u for u in by_serial.get(scanned.serial, []) if not scanned.gtin or u.gtin == scanned.gtin]
+        if not found:
+            result.errors.append(_("Unknown code %(code)s.") % {"code": scanned.raw})
+        elif len(found) > 1:
+            result.errors.append(_("Several items have serial %(serial)s: scan the full code.")
+                                 % {"serial": scanned.serial})
+        elif found[0].pk not in seen:
+            seen.add(found[0].pk)
+            result.units.append(found[0])
+    if carton_codes:
+        containers = Container.objects.filter(sscc__in={c.sscc for c in carton_codes})
+        if scope == SCOPE_INCOMING:
+            containers = containers.filter(status=UnitStatus.IN_TRANSIT, destination=org)
+        else:
+            containers = containers.filter(holder=org)
+        by_sscc = {c.sscc: c for c in containers}
+        for scanned in carton_codes:
+            if scanned.sscc in by_sscc:
+                if by_sscc[scanned.sscc] not in result.containers:
+                    result.containers.append(by_sscc[scanned.sscc])
+            else:
+                result.errors.append(_("Unknown code %(code)s.") % {"code": scanned.raw})
+    return result
 
 
 def container_find(org: Organization, code: str | Scanned, *, scope: str = SCOPE_HELD) -> Container:
@@ -327,25 +373,30 @@ def worker_units(org: Organization, worker: Worker) -> QuerySet[Unit]:
 # --- history -----------------------------------------------------------------------------------
 
 def unit_events(org: Organization, unit: Unit) -> list[Event]:
-    """The unit's events as ``org`` may see them: those it recorded, plus the unit's origin and moves
-    to or from it. The custody engine's ``unit_history`` selector is used when it is there."""
+    """The unit's events as ``org`` may see them (DESIGN §1: no other organisation's private steps).
+
+    From the custody engine's ``unit_history`` (every event naming the unit or its lot): those ``org``
+    recorded, the unit's commissioning, recalls (lot-level), and moves where ``org`` is a party.
+    Each event gets ``recorder_name``; two queries in all.
+    """
     try:
-        from products.selectors import unit_history  # type: ignore[attr-defined]
-    except ImportError:
-        unit_history = None
-    if unit_history is not None:
-        try:
-            return list(unit_history(unit=unit, viewer=org))
-        except TypeError:
-            return list(unit_history(unit))
-    epc = sgtin_epc(unit.gtin, unit.serial)
-    events = (Event.objects.filter(pk__in=EventEPC.objects.filter(epc=epc).values("event_id"))
-              .select_related("recorded_by").order_by("event_time", "seq"))
+        from products.selectors.trace import unit_history
+    except ImportError:  # pragma: no cover - the custody engine's selector is not there
+        epc = sgtin_epc(unit.gtin, unit.serial)
+        events = list(Event.objects.filter(pk__in=EventEPC.objects.filter(epc=epc).values("event_id")).order_by("seq"))
+    else:
+        events = unit_history(unit)
     party = party_uri(org)
     visible = []
     for event in events:
         doc = event.document
-        parties = {p.get("source") or p.get("destination") for p in (doc.get("sourceList") or []) + (doc.get("destinationList") or [])}
-        if event.recorded_by_id == org.pk or event.biz_step == "commissioning" or party in parties:
+        parties = {p.get("source") or p.get("destination")
+                   for p in (doc.get("sourceList") or []) + (doc.get("destinationList") or [])}
+        if (event.recorded_by_id == org.pk or event.biz_step == "commissioning" or party in parties
+                or event.disposition == "recalled"):
             visible.append(event)
+    names = dict(Organization.objects.filter(pk__in={e.recorded_by_id for e in visible if e.recorded_by_id})
+                 .values_list("pk", "name"))
+    for event in visible:
+        event.recorder_name = names.get(event.recorded_by_id, "")
     return visible

@@ -115,8 +115,9 @@ def code_check(request: HttpRequest) -> JsonResponse:
     except ValidationError as exc:
         return JsonResponse({"result": "error", "message": " ".join(exc.messages), "label": ""}, status=200)
     label = f"{unit.batch.product_model.name} · {unit.batch.lot} · {unit.serial}"
-    if purpose == "receive" and request.GET.get("shipment"):
-        on_it = unit.shipment_lines.filter(shipment_id=request.GET["shipment"], shipment__receiver=request.org).exists()
+    shipment_id = request.GET.get("shipment", "")
+    if purpose == "receive" and shipment_id.isdigit():
+        on_it = unit.shipment_lines.filter(shipment_id=int(shipment_id), shipment__receiver=request.org).exists()
         if not on_it:
             return JsonResponse({"result": "error", "label": label,
                                  "message": _("%(code)s is not in this shipment.") % {"code": code}})
@@ -149,22 +150,17 @@ def receive_list(request: HttpRequest) -> HttpResponse:
 
 def _units_for_receipt(org, shipment: Shipment, codes: list[str]) -> tuple[list[Unit], list[str]]:
     """The in-transit units of ``shipment`` the scanned codes name; a carton brings its items."""
-    units: dict[int, Unit] = {}
-    errors: list[str] = []
-    for code in codes:
-        try:
-            scanned = code_parse(code)
-            if scanned.is_container:
-                container = selectors.container_find(org, scanned, scope=selectors.SCOPE_INCOMING)
-                found = list(selectors.unit_scope(org, selectors.SCOPE_INCOMING).filter(container=container))
-            else:
-                found = [selectors.unit_find(org, scanned, scope=selectors.SCOPE_INCOMING)]
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-            continue
-        for unit in found:
+    found = selectors.codes_resolve(org, codes, scope=selectors.SCOPE_INCOMING)
+    units = {u.pk: u for u in found.units}
+    if found.containers:
+        for unit in selectors.unit_scope(org, selectors.SCOPE_INCOMING).filter(container__in=found.containers):
             units.setdefault(unit.pk, unit)
-    on_shipment = set(shipment.lines.filter(unit_id__in=list(units)).values_list("unit_id", flat=True))
+    errors = list(found.errors)
+    on_shipment: set[int] = set()
+    ids = list(units)
+    for i in range(0, len(ids), selectors.RESOLVE_CHUNK):
+        on_shipment.update(shipment.lines.filter(unit_id__in=ids[i:i + selectors.RESOLVE_CHUNK])
+                           .values_list("unit_id", flat=True))
     for pk, unit in list(units.items()):
         if pk not in on_shipment:
             errors.append(_("%(code)s is not in this shipment.") % {"code": f"{unit.gtin}/{unit.serial}"})
@@ -228,23 +224,14 @@ def ship_list(request: HttpRequest) -> HttpResponse:
     def handle() -> HttpResponse:
         if not form.is_valid():
             return _ship_list_page(request, form, status=400)
-        units, containers, errors = [], [], []
-        for code in codes_split(form.cleaned_data["codes"]):
-            try:
-                scanned = code_parse(code)
-                if scanned.is_container:
-                    containers.append(selectors.container_find(org, scanned))
-                else:
-                    units.append(selectors.unit_find(org, scanned))
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-        if errors:
-            for message in errors:
+        found = selectors.codes_resolve(org, codes_split(form.cleaned_data["codes"]), scope=selectors.SCOPE_HELD)
+        if found.errors:
+            for message in found.errors:
                 form.add_error("codes", message)
             return _ship_list_page(request, form, status=400)
         try:
-            shipment = custody.shipment_create(actor=org, receiver=form.cleaned_data["receiver"], units=units,
-                                               containers=containers, reference=form.cleaned_data["reference"],
+            shipment = custody.shipment_create(actor=org, receiver=form.cleaned_data["receiver"], units=found.units,
+                                               containers=found.containers, reference=form.cleaned_data["reference"],
                                                user=request.user)
         except ValidationError as exc:
             _service_error(form, exc)

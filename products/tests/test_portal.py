@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from products.models import Batch, Event, Shipment, Unit, UnitStatus, Worker
+from products.models import Batch, Container, Event, Shipment, Unit, UnitStatus, Worker
 from products.portal.codes import code_parse, codes_split
 from products.services import custody
 from traceability.gs1 import site_digital_link
@@ -499,3 +499,72 @@ def test_code_check_answers_for_scan_lists(ent, world):
     custody.recall_open(batches=[world.risky], actor=world.maker, reason="r", hazard="h")
     answer = ent.get(url, {"code": hri(world.units(world.risky)[0]), "purpose": "ship"}).json()
     assert (answer["result"], answer["state"]) == ("error", "recalled")
+
+
+# --- more: cartons, races, query counts ---------------------------------------------------------
+
+def test_receive_some_by_scanning_a_carton(ent, world):
+    from traceability.validators import gs1_check_digit
+
+    sscc = "069012340000001" + "23"
+    sscc += gs1_check_digit(sscc)
+    spare = world.units(world.good)[0:3]
+    # Send the three in-transit units back first, so the maker can pack and ship them in a carton.
+    custody.shipment_receive(shipment=world.incoming, actor=world.enterprise, reject=True, reason="换箱")
+    custody.container_pack(sscc=sscc, units=spare, actor=world.maker)
+    carton = custody.shipment_send(actor=world.maker, receiver=world.enterprise,
+                                   containers=[Container.objects.get(sscc=sscc)])
+    response = ent.post(reverse("portal:receive_detail", args=[carton.pk]),
+                        {"action": "some", "codes": f"https://id.gs1.org/00/{sscc}", "idempotency_key": key()})
+    assert response.status_code == 302
+    carton.refresh_from_db()
+    assert carton.state == Shipment.State.RECEIVED
+    assert {(u.status, u.holder_id) for u in world.units(world.good)[0:3]} == {(UnitStatus.IN_STOCK, world.enterprise.pk)}
+
+
+def test_a_second_send_while_the_first_runs_is_409(ent, world):
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from products.portal.access import _fingerprint
+
+    k = key()
+    url = reverse("portal:receive_detail", args=[world.incoming.pk])
+    data = {"action": "all", "idempotency_key": k}
+    # What the first request leaves in the cache while its command is still running.
+    running = {"state": "running", "fp": _fingerprint(RequestFactory().post(url, data))}
+    cache.set(f"portal:idem:{world.ent_user.pk}:{k}", running, 60)
+    before = snapshot(world.good)
+    assert ent.post(url, data).status_code == 409
+    assert snapshot(world.good) == before
+
+
+def test_dashboard_query_count_does_not_grow_with_stock(ent, world, django_assert_max_num_queries):
+    custody.recall_open(batches=[world.risky], actor=world.maker, reason="r", hazard="h")
+    with django_assert_max_num_queries(14) as small:
+        ent.get(reverse("portal:dashboard"))
+    extra = BatchFactory(product_model=world.good.product_model, lot="MORE1")
+    custody.unit_commission(batch=extra, count=30, actor=world.maker)
+    custody.shipment_receive(shipment=custody.shipment_send(actor=world.maker, receiver=world.enterprise,
+                                                            units=list(Unit.objects.filter(batch=extra))),
+                             actor=world.enterprise)
+    custody.recall_open(batches=[extra], actor=world.maker, reason="r2", hazard="h2")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = ent.get(reverse("portal:dashboard"))
+    assert [row.lot for row in response.context["stock"]] == ["GOOD1", "MORE1", "RISK1"]
+    assert [row.in_stock for row in response.context["stock"]] == [3, 30, 2]
+
+
+def test_shipping_many_codes_costs_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
+    extra = BatchFactory(product_model=world.good.product_model, lot="BULK1")
+    custody.unit_commission(batch=extra, count=60, actor=world.maker)
+    units = list(Unit.objects.filter(batch=extra))
+    custody.shipment_receive(shipment=custody.shipment_send(actor=world.maker, receiver=world.distributor, units=units),
+                             actor=world.distributor)
+    client.force_login(world.dist_user)
+    codes = "\n".join(hri(u) for u in units)
+    with django_assert_max_num_queries(20):
+        response = client.post(reverse("portal:ship_list"), {"receiver": world.enterprise.pk, "codes": codes,
+                                                             "idempotency_key": key()})
+    assert response.status_code == 302
+    assert Shipment.objects.get(sender=world.distributor).lines.count() == 60
