@@ -10,6 +10,7 @@ Measures (medians of several rounds):
   eventIDs supplied by the client and with eventIDs computed by the server (CBV 2.0 hash);
   floor: a bare ``bulk_create`` of the same Event and EventEPC rows;
 - single events through ``POST /epcis/events`` (Django test client, token auth, no network);
+  floor: an authenticated ``OPTIONS /epcis/capture`` through the same middleware and DRF stack;
 - the chain's share of capture time (hashing each event into the chain);
 - chain verification, timed on ``--verify-events`` events and scaled to 1,000,000.
 """
@@ -143,11 +144,16 @@ def bench_chain_share(size: int) -> float:
     return (time.perf_counter() - start) / size
 
 
-def bench_single(count: int, user) -> tuple[float, float]:
+def bench_single(count: int, user) -> tuple[float, float, float]:
+    """Rate and median latency of POST /epcis/events; floor: an authenticated OPTIONS of the same stack."""
     from rest_framework.authtoken.models import Token
 
     token, _created = Token.objects.get_or_create(user=user)
     client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    start = time.perf_counter()
+    for _ in range(count):
+        assert client.options("/epcis/capture").status_code == 204
+    floor = count / (time.perf_counter() - start)
     events = make_events(count, tag="S", with_ids=False)
     bodies = [json.dumps({"@context": CONTEXT, **e}) for e in events]
     latencies = []
@@ -158,7 +164,7 @@ def bench_single(count: int, user) -> tuple[float, float]:
         latencies.append(time.perf_counter() - t)
         assert response.status_code == 201, response.content
     total = time.perf_counter() - start
-    return count / total, statistics.median(latencies)
+    return count / total, statistics.median(latencies), floor
 
 
 def bench_verify(total: int) -> tuple[float, int]:
@@ -212,8 +218,10 @@ def main() -> None:
     capture_per_event = statistics.median(supplied) / args.size
     print(f"chaining: {per_event_chain * 1e6:.1f} us/event = {100 * per_event_chain / capture_per_event:.1f}% "
           f"of capture time (client eventIDs)")
-    rate, latency = bench_single(args.single, user)
-    print(f"single events POST /epcis/events           {rate:9.0f} events/s  (median {latency * 1000:.1f} ms)")
+    rate, latency, floor = bench_single(args.single, user)
+    print(f"floor: authenticated OPTIONS /epcis/capture {floor:8.0f} requests/s")
+    print(f"single events POST /epcis/events           {rate:9.0f} events/s  (median {latency * 1000:.1f} ms, "
+          f"{floor / rate:.1f}x floor)")
     elapsed, checked = bench_verify(args.verify_events)
     per_million = elapsed / checked * 1_000_000
     print(f"chain_verify: {checked} events in {elapsed:.2f} s = {checked / elapsed:.0f} events/s; "

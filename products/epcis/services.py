@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from products.models import Container, Event, ProductModel
+from products.models import ChainHead, Container, Event, ProductModel
 from products.services.chain import DuplicateEvent, events_append
 from products.services.eventid import event_ids_for
 from traceability.jobs import job_claim, job_create, job_finish
@@ -151,31 +151,29 @@ def epcis_capture(events: list[dict], *, actor, context=None, base_path: str = "
             result.duplicates.append(event["eventID"])
         else:
             unique[event["eventID"]] = event
-    for _attempt in range(3):
-        stored = dict(Event.objects.filter(event_id__in=list(unique))
-                      .values_list("event_id", "has_error_declaration"))
-        if single and stored:
-            raise EventAlreadyExists(next(iter(stored)))
-        errors = [
-            (f"{event_path(base_path, i)}.eventID",
-             _("%(id)s is stored already without an error declaration; declaring an error on it "
-               "with the same eventID is not supported") % {"id": e["eventID"]})
-            for i, e in enumerate(events)
-            if e["eventID"] in stored and e.get("errorDeclaration") and not stored[e["eventID"]]
-        ]
-        if errors:
-            raise EPCISValidationError(errors)
-        fresh = [e for i, e in unique.items() if i not in stored]
-        try:
-            with transaction.atomic():
-                captured, foreign = _store(fresh, actor=actor, base_path=base_path, events=events)
-        except DuplicateEvent:
-            continue  # another capture stored some of them meanwhile: look again
-        result.captured = captured
-        result.foreign = foreign
-        result.duplicates.extend(stored)
-        return result
-    raise EPCISValidationError([(base_path, _("the events were being captured concurrently; try again"))])
+    # Take the chain's lock before looking for stored eventIDs: no other append can slip in
+    # between the check and the write, so the check is final (one lock per capture, DESIGN §3.4).
+    list(ChainHead.objects.select_for_update().filter(pk=1).values_list("pk", flat=True))
+    stored = dict(Event.objects.filter(event_id__in=list(unique)).values_list("event_id", "has_error_declaration"))
+    if single and stored:
+        raise EventAlreadyExists(next(iter(stored)))
+    errors = [
+        (f"{event_path(base_path, i)}.eventID",
+         _("%(id)s is stored already without an error declaration; declaring an error on it "
+           "with the same eventID is not supported") % {"id": e["eventID"]})
+        for i, e in enumerate(events)
+        if e["eventID"] in stored and e.get("errorDeclaration") and not stored[e["eventID"]]
+    ]
+    if errors:
+        raise EPCISValidationError(errors)
+    fresh = [e for i, e in unique.items() if i not in stored]
+    try:
+        result.captured, result.foreign = _store(fresh, actor=actor, base_path=base_path, events=events)
+    except DuplicateEvent as exc:  # only when the very first events of the chain race each other
+        raise EPCISValidationError([(base_path, _("%(ids)s were captured concurrently; send the document again")
+                                     % {"ids": ", ".join(exc.event_ids[:5])})]) from exc
+    result.duplicates.extend(stored)
+    return result
 
 
 def _organization(actor):

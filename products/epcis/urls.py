@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import tasks, views  # noqa: F401  (tasks: registers the capture task in workers)
 
 app_name = "epcis"
 
