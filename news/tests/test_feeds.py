@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime
 import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from news.models import Article
@@ -52,6 +54,7 @@ def test_main_feed_is_valid_rss_with_public_articles_only(client, articles):
         assert item.findtext("description")
         assert parsedate_to_datetime(item.findtext("pubDate")).tzinfo is not None
         assert item.find("guid").get("isPermaLink") == "false"
+        assert item.findtext("guid").startswith(f"tag:{urlsplit(settings.SITE_URL).hostname},")
     assert items[0].findtext("link") == "http://testserver/news/c1/"
     assert [c.text for c in items[0].findall("category")] == ["事故案例"]
 

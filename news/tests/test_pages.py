@@ -186,3 +186,26 @@ def test_admin_add_renders_markdown_and_resizes_cover(client):
     assert (article.author, article.status, article.published_at is not None) == (admin, "published", True)
     with Image.open(article.cover) as image:
         assert (image.format, image.size) == ("JPEG", (1350, 900))
+
+
+@pytest.mark.django_db
+def test_related_knowledge_and_category_tag_for_other_pages(client):
+    from django.template import Context, Template
+
+    harness = ProductCategoryFactory(code="harness", name="安全带")
+    now = timezone.now()
+    case = AccidentCaseFactory(article__slug="case-h", article__published_at=now - datetime.timedelta(days=2)).article
+    knowledge = ArticleFactory(slug="k-h", title="安全带检查", published_at=now - datetime.timedelta(days=1))
+    hidden = ArticleFactory(slug="k-hidden", title="草稿", status=Article.Status.DRAFT)
+    for a in (case, knowledge, hidden):
+        a.categories.add(harness)
+
+    page = client.get("/news/case-h/")
+    assert [a.slug for a in page.context["related"]] == ["k-h"]
+
+    html = Template("{% load news_tags %}{% category_knowledge category %}").render(Context({"category": harness}))
+    assert '<a href="/news/k-h/">安全带检查</a>' in html
+    assert '<a href="/news/case-h/">' in html
+    assert "k-hidden" not in html
+    assert '<a href="/news/category/harness/">' in html
+    assert Template("{% load news_tags %}{% category_knowledge 'jetpack' %}").render(Context()).strip() == ""
