@@ -221,12 +221,16 @@ def _store(fresh: list[dict], *, actor, base_path: str, events: list[dict]) -> t
             try:
                 hook(copy.deepcopy(event), actor=org, user=actor)
             except ValidationError as exc:
-                field_name = getattr(exc, "field", None)
-                raise EPCISValidationError(
-                    [(f"{where}.{field_name}" if field_name else where, m) for m in exc.messages]) from exc
+                member = _CUSTODY_FIELDS.get(getattr(exc, "field", None) or "", getattr(exc, "field", None))
+                path = f"{where}.{member}" if member and member in event else where
+                raise EPCISValidationError([(path, m) for m in exc.messages]) from exc
         run.append(event)
     flush()
     return captured, foreign
+
+
+# The custody commands name their inputs; the event member each one came from.
+_CUSTODY_FIELDS = {"units": "epcList", "unit": "epcList", "receiver": "destinationList", "worker": "destinationList"}
 
 
 def _names_managed_units(event: dict, known_gtins: set[str]) -> bool:

@@ -500,3 +500,56 @@ def test_the_project_mounts_the_binding_at_epcis():
 
     assert resolve("/epcis/capture").func.view_class is views.CaptureView
     assert resolve("/epcis/events/ni:///sha-256;ab?ver=CBV2.0").kwargs == {"event_id": "ni:///sha-256;ab?ver=CBV2.0"}
+
+
+# --- custody through EPCIS (the custody engine's own fixtures: a maker, a distributor, 20 units) --
+def _user_of(org, role):
+    return UserFactory(role=role, organization=org)
+
+
+def test_captured_shipping_and_receiving_move_custody(commissioned):
+    from traceability.gs1 import party_uri, sgtin_epc
+
+    chain = commissioned
+    units = chain.units()[:2]
+    epcs = [sgtin_epc(u.gtin, u.serial) for u in units]
+    shipping = event(eventTime="2026-01-05T09:00:00+08:00", epcList=epcs,
+                     destinationList=[{"type": "owning_party", "destination": party_uri(chain.distributor)}])
+    response = post_event(client_for(_user_of(chain.maker, Role.MANUFACTURER)), shipping)
+    assert response.status_code == 201, response.content
+    assert set(Unit.objects.filter(pk__in=[u.pk for u in units]).values_list("status", "destination")) == {
+        ("in_transit", chain.distributor.pk)}
+    captured = Event.objects.get(event_id=response.json()["eventID"])
+    assert (captured.foreign, captured.recorded_by) == (False, chain.maker)
+
+    receiving = event(eventTime="2026-01-06T09:00:00+08:00", epcList=epcs, bizStep="receiving",
+                      disposition="in_progress")
+    response = post_event(client_for(_user_of(chain.distributor, Role.DISTRIBUTOR)), receiving)
+    assert response.status_code == 201, response.content
+    assert set(Unit.objects.filter(pk__in=[u.pk for u in units]).values_list("status", "holder")) == {
+        ("in_stock", chain.distributor.pk)}
+
+
+def test_a_capture_the_custody_engine_refuses_changes_nothing(commissioned, django_capture_on_commit_callbacks):
+    from traceability.gs1 import party_uri, sgtin_epc
+
+    chain = commissioned
+    units = chain.units()[:2]
+    before_units = list(Unit.objects.order_by("pk").values())
+    before_events = Event.objects.count()
+    shipping = event(eventTime="2026-01-05T09:00:00+08:00", epcList=[sgtin_epc(u.gtin, u.serial) for u in units],
+                     destinationList=[{"type": "owning_party", "destination": party_uri(chain.enterprise)}])
+    # the distributor does not hold these units
+    client = client_for(_user_of(chain.distributor, Role.DISTRIBUTOR))
+    response = post_event(client, shipping)
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["path"] == "$.epcList"
+    assert "does not hold" in error["detail"] and "so it may not ship them" in error["detail"]
+    response = post_capture(client, document([event(epcList=[f"https://id.gs1.org/01/{OTHER_GTIN}/21/Q"]), shipping]),
+                            django_capture_on_commit_callbacks)
+    job = client.get(response["Location"]).json()
+    assert job["success"] is False
+    assert [e["path"] for e in job["errors"]] == ["$.epcisBody.eventList[1].epcList"]
+    assert list(Unit.objects.order_by("pk").values()) == before_units
+    assert Event.objects.count() == before_events
