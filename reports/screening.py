@@ -1,24 +1,23 @@
 """Forgery screening of one report against every stored report (set-based, indexed).
 
 Each check is one indexed query whatever the number of stored results: the fingerprint index
-finds identical value vectors, the (test item, value) index finds reports sharing most values,
+finds identical value vectors, the band index (hashes of neighbouring values) finds reports sharing most values,
 the report-number index finds reused numbers. The remaining checks read only the report itself.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from .models import Finding, TestReport, TestResult
-from .verdicts import normalise
+from .models import Finding, ResultBand, TestReport, TestResult
+from .verdicts import normalise, value_lines
 
 
 @dataclass
@@ -67,26 +66,33 @@ def screen_copies(report: TestReport) -> list[FindingData]:
                 evidence={"fingerprint": report.fingerprint, "copied_report": twin["number"],
                           "copied_report_id": twin["pk"], "copied_batch": twin["batch__lot"]},
                 related_report_id=twin["pk"]))
-    pairs = list(TestResult.objects.filter(report=report, spec__isnull=False, value__isnull=False)
-                 .values_list("spec_id", "value").distinct())
-    if len(pairs) >= SHARED_VALUES_MIN:
+    mine = set(value_lines([(r.item_code, r.sample, r.value, r.values) for r in report.results.all()]))
+    my_bands = list(ResultBand.objects.filter(report=report).values_list("band", flat=True))
+    if len(mine) >= SHARED_VALUES_MIN and my_bands:
+        needed = max(SHARED_VALUES_MIN, math.ceil(len(mine) * SHARED_VALUES_SHARE))
+        # k differing values spoil at most k bands: fewer equal bands than this cannot be a copy.
+        bands_needed = max(1, len(my_bands) - (len(mine) - needed))
         already = {f.related_report_id for f in findings}
-        needed = max(SHARED_VALUES_MIN, int(len(pairs) * SHARED_VALUES_SHARE + 0.999))
-        match = reduce(or_, (Q(spec_id=s, value=v) for s, v in pairs))
-        candidates = (TestResult.objects.filter(match).exclude(report_id=report.pk)
-                      .values("report_id").annotate(shared=Count("spec_id", distinct=True))
-                      .filter(shared__gte=needed).order_by("-shared").values_list("report_id", "shared")[:20])
-        shared = dict(candidates)
+        candidates = [pk for pk in (ResultBand.objects.filter(band__in=my_bands).exclude(report_id=report.pk)
+                                    .values("report_id").annotate(n=Count("id")).filter(n__gte=bands_needed)
+                                    .order_by("-n").values_list("report_id", flat=True)[:50])
+                      if pk not in already]
+        theirs: dict[int, list] = {}
+        for row in TestResult.objects.filter(report_id__in=candidates).values_list("report_id", "item_code", "sample",
+                                                                                  "value", "values"):
+            theirs.setdefault(row[0], []).append(row[1:])
+        shared = {pk: len(mine & set(value_lines(rows))) for pk, rows in theirs.items()}
+        shared = {pk: n for pk, n in shared.items() if n >= needed}
         if shared:
-            others = (TestReport.objects.filter(pk__in=[pk for pk in shared if pk not in already])
-                      .filter(_other_batch(report)).values("pk", "number", "batch__lot"))
+            others = (TestReport.objects.filter(pk__in=list(shared)).filter(_other_batch(report))
+                      .values("pk", "number", "batch__lot"))
             for other in others:
                 findings.append(FindingData(
                     "shared_values", HIGH,
                     _("%(shared)d of %(total)d measured values equal those of report %(number)s (batch %(lot)s).")
-                    % {"shared": shared[other["pk"]], "total": len(pairs), "number": other["number"],
+                    % {"shared": shared[other["pk"]], "total": len(mine), "number": other["number"],
                        "lot": other["batch__lot"] or "-"},
-                    evidence={"shared": shared[other["pk"]], "total": len(pairs), "other_report": other["number"],
+                    evidence={"shared": shared[other["pk"]], "total": len(mine), "other_report": other["number"],
                               "other_report_id": other["pk"]},
                     related_report_id=other["pk"]))
     return findings

@@ -158,15 +158,32 @@ def fingerprint(rows: list[tuple[str, str, Decimal | None, list]]) -> str:
     Empty when the report has fewer than three numeric values: pass/fail observations alone are
     the same on every good report and prove no copying.
     """
+    lines = value_lines(rows)
+    if len(lines) < 3:
+        return ""
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def value_lines(rows: list[tuple[str, str, Decimal | None, list]]) -> list[str]:
     lines = []
     for code, sample, value, values in rows:
         if value is not None:
             lines.append(f"{code}|{sample}|{normalise(value)}")
         elif values:
             lines.append(f"{code}|{sample}|" + ",".join(normalise(_dec(v)) for v in values))
-    if len(lines) < 3:
-        return ""
-    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+    return sorted(lines)
+
+
+def bands(rows: list[tuple[str, str, Decimal | None, list]]) -> list[str]:
+    """Hashes (16 hex digits) of each two neighbouring measured values, in item order.
+
+    A report copying all but k values of another shares all but at most k of their bands; the
+    items are part of each hash, so equal values of different items never meet."""
+    lines = value_lines(rows)
+    if len(lines) < 2:
+        return []
+    pairs = [lines[i:i + 2] for i in range(0, len(lines), 2)]
+    return sorted({hashlib.sha256("\n".join(p).encode()).hexdigest()[:16] for p in pairs})
 
 
 def verdict_wording(report) -> str:

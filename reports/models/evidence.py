@@ -119,7 +119,7 @@ class TestResult(models.Model):
     class Meta:
         verbose_name = _("test result")
         verbose_name_plural = _("test results")
-        ordering = ["report", "pk"]
+        ordering = ["pk"]
         indexes = [
             # Screening looks up (item, value) pairs of a new report among every stored result.
             models.Index(fields=["spec", "value"], name="reports_result_spec_value_idx"),
@@ -128,6 +128,26 @@ class TestResult(models.Model):
     def __str__(self) -> str:
         shown = self.value if self.value is not None else self.values or self.observed_pass
         return f"{self.item_code} {self.sample} = {shown}"
+
+
+class ResultBand(models.Model):
+    """A hash of two neighbouring measured values of a report (locality-sensitive "bands").
+
+    Two reports sharing most of their values share most bands, so candidates for a partial copy
+    are found by one indexed lookup of a few band hashes, however many results are stored."""
+
+    report = models.ForeignKey(TestReport, on_delete=models.CASCADE, related_name="bands", verbose_name=_("report"))
+    band = models.CharField(_("band hash"), max_length=16)
+
+    class Meta:
+        verbose_name = _("value band")
+        verbose_name_plural = _("value bands")
+        indexes = [models.Index(fields=["band", "report"], name="reports_band_band_report_idx")]
+        constraints = [models.CheckConstraint(condition=Q(band__regex=r"^[0-9a-f]{16}$"),
+                                              name="reports_resultband_band_format")]
+
+    def __str__(self) -> str:
+        return self.band
 
 
 class Comparison(models.Model):

@@ -20,7 +20,7 @@ from products.models import Batch, ProductModel
 from traceability.models import Role
 
 from .. import verdicts
-from ..models import Laboratory, Standard, TestReport, TestResult, Verdict
+from ..models import Laboratory, ResultBand, Standard, TestReport, TestResult, Verdict
 
 PDF_MAX_BYTES_DEFAULT = 20 * 1024 * 1024
 
@@ -138,7 +138,10 @@ def report_evaluate(report: TestReport) -> TestReport:
         report.failed_items = failed
         report.missing_items = sorted(missing)
         report.verdict = Verdict.FAIL if failed else (Verdict.INCOMPLETE if missing else Verdict.PASS)
-        report.fingerprint = verdicts.fingerprint([(r.item_code, r.sample, r.value, r.values) for r in results])
+        vector = [(r.item_code, r.sample, r.value, r.values) for r in results]
+        report.fingerprint = verdicts.fingerprint(vector)
+        ResultBand.objects.filter(report=report).delete()
+        ResultBand.objects.bulk_create([ResultBand(report=report, band=b) for b in verdicts.bands(vector)])
         TestReport.objects.filter(pk=report.pk).update(
             judged_by=edition, failed_items=report.failed_items, missing_items=report.missing_items,
             verdict=report.verdict, fingerprint=report.fingerprint)

@@ -50,6 +50,8 @@ def test_csv_export_parses_with_published_columns(client, published):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 2 and len(rows[0]) == 15
+    assert rows[0][:3] == ["序号", "抽查任务", "产品名称（标称）"]  # the public list speaks Chinese by default
+    assert rows[1][10] == "不合格"
     assert rows[1][2] == "安全帽" and rows[1][3] == "'=HYPERLINK(1)"  # formula escaped
     assert rows[1][11] == "冲击吸收性能（浸水）"
     assert rows[1][12] == "冲击吸收性能（浸水）: 5300 (≤ 4900 N)"
@@ -137,7 +139,7 @@ def test_admin_rejects_a_non_pdf_upload(client):
             "file": SimpleUploadedFile("r.pdf", b"MZ\x90\x00", content_type="application/pdf"),
             "results-TOTAL_FORMS": "0", "results-INITIAL_FORMS": "0", "results-MIN_NUM_FORMS": "0",
             "results-MAX_NUM_FORMS": "1000"}
-    response = client.post("/admin/reports/testreport/add/", form)
+    response = client.post("/admin/reports/testreport/add/", form, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "does not start with %PDF-" in response.content.decode()
     assert not TestReport.objects.filter(number="ADM-2").exists()

@@ -60,6 +60,8 @@ def test_spot_check_wording_never_says_conforming():
     assert report.verdict == Verdict.PASS
     with translation.override("en"):
         assert report.verdict_wording == "No nonconformity found in the items tested"
+    with translation.override("zh-hans"):
+        assert report.verdict_wording == "所检项目未发现不合格"
 
 
 def test_report_is_judged_by_the_edition_in_force_on_the_production_date():
