@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from products.models import ProductCategory
 from traceability.demo import World
 
 from . import services
@@ -72,19 +73,22 @@ def _fields(entry: dict[str, Any], kind: str, now: datetime.datetime) -> dict[st
 def seed(world: World, *, units: int) -> None:
     """Upsert the demo articles by slug; draws covers for the first few of each kind."""
     now = timezone.now()
+    # Link only the categories the catalogue has, so a renamed category never stops the seeding.
+    known = set(ProductCategory.objects.values_list("code", flat=True))
     groups = [("case", CASES), ("knowledge", KNOWLEDGE), ("news", NEWS), ("news", ENGLISH), ("news", EXTRA)]
     for kind, entries in groups:
         for index, entry in enumerate(entries):
             fields = _fields(entry, kind, now)
             case = entry.get("case")
+            categories = [code for code in entry["categories"] if code in known]
             existing = Article.objects.filter(slug=entry["slug"]).first()
             if existing is None:
                 cover = _cover(fields["kind"], index) if index < 6 and entries is not EXTRA else None
-                services.article_create(slug=entry["slug"], categories=entry["categories"], tags=entry["tags"],
+                services.article_create(slug=entry["slug"], categories=categories, tags=entry["tags"],
                                         case=case, cover_upload=cover, cover_alt="", **fields)
             else:
                 # Same rows on every run: fields reset to the demo's values (status included).
                 Article.objects.filter(pk=existing.pk).update(status=fields["status"])
                 existing.refresh_from_db()
-                services.article_update(article=existing, categories=entry["categories"], tags=entry["tags"],
+                services.article_update(article=existing, categories=categories, tags=entry["tags"],
                                         case=case, **fields)

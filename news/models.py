@@ -113,6 +113,15 @@ class Article(models.Model):
         return reverse("news:article", kwargs={"slug": self.slug})
 
     @property
+    def cover_url(self) -> str:
+        """Where pages and the API point for the cover ("" without one); versioned by the update time."""
+        if not self.cover:
+            return ""
+        from django.urls import reverse
+
+        return f"{reverse('news:cover', kwargs={'slug': self.slug})}?v={int(self.updated_at.timestamp())}"
+
+    @property
     def is_public(self) -> bool:
         return (self.status != self.Status.DRAFT and self.published_at is not None
                 and self.published_at <= timezone.now())

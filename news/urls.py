@@ -13,4 +13,5 @@ urlpatterns = [
     path("feed/<slug:kind>/", feeds.ArticleFeed(), name="feed_kind"),
     path("category/<slug:code>/", views.category_knowledge, name="category"),
     path("<slug:slug>/", views.article_detail, name="article"),
+    path("<slug:slug>/cover.jpg", views.article_cover, name="cover"),
 ]

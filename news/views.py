@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from products.models import ProductCategory
@@ -40,6 +41,17 @@ def article_detail(request, slug: str):
     return render(request, "news/article_detail.html", {
         "article": article, "related": related_articles(article=article),
     })
+
+
+@require_safe
+@cache_control(public=True, max_age=86400)
+def article_cover(request, slug: str):
+    """The cover image of a public article (served here so it works without a media server,
+    and so a draft's cover is not reachable before the draft is published)."""
+    article = article_get_public(slug=slug)
+    if not article.cover:
+        raise Http404("no cover")
+    return FileResponse(article.cover.open("rb"), content_type="image/jpeg")
 
 
 @require_safe

@@ -43,7 +43,7 @@ class ArticleOutputSerializer(serializers.ModelSerializer):
         if not obj.cover:
             return None
         request = self.context.get("request")
-        return request.build_absolute_uri(obj.cover.url) if request else obj.cover.url
+        return request.build_absolute_uri(obj.cover_url) if request else obj.cover_url
 
     def to_representation(self, instance: Article):
         data = super().to_representation(instance)

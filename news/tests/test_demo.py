@@ -7,6 +7,7 @@ from django.db.models import Count
 
 from news import demo
 from news.models import AccidentCase, Article
+from news.selectors import knowledge_for_category
 from products.demo import CATEGORIES
 from products.tests.factories import ProductCategoryFactory
 from traceability.demo import World
@@ -34,4 +35,6 @@ def test_seed_is_idempotent_and_big_enough(monkeypatch):
     industries = dict(public.filter(kind="case").values_list("industry").annotate(n=Count("id")))
     assert set(industries) == {"construction", "electric_power", "chemical", "petroleum", "coal", "metallurgy",
                                "machinery"}
+    assert [a.kind for a in knowledge_for_category("harness")][:4] == ["knowledge"] * 4
+    assert knowledge_for_category("harness").count() == 11
     assert all("<script" not in html for html in Article.objects.values_list("body_html", flat=True))

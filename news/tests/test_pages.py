@@ -209,3 +209,21 @@ def test_related_knowledge_and_category_tag_for_other_pages(client):
     assert "k-hidden" not in html
     assert '<a href="/news/category/harness/">' in html
     assert Template("{% load news_tags %}{% category_knowledge 'jetpack' %}").render(Context()).strip() == ""
+
+
+@pytest.mark.django_db
+def test_cover_is_served_for_public_articles_only(client):
+    public = services.article_create(kind="news", title="t", slug="with-cover", body_markdown="x",
+                                     status="published", cover_upload=_image("PNG", size=(800, 600)))
+    services.article_create(kind="news", title="t", slug="draft-cover", body_markdown="x",
+                            cover_upload=_image("PNG", size=(800, 600)))
+
+    url = public.cover_url
+    assert url.startswith("/news/with-cover/cover.jpg?v=")
+    assert url in client.get("/news/").content.decode()
+    response = client.get(url)
+    assert (response.status_code, response["Content-Type"]) == (200, "image/jpeg")
+    with Image.open(io.BytesIO(b"".join(response.streaming_content))) as image:
+        assert image.size == (800, 600)
+    assert client.get("/news/draft-cover/cover.jpg").status_code == 404
+    assert client.get("/news/article-without/cover.jpg").status_code == 404
