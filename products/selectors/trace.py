@@ -74,25 +74,23 @@ class DownstreamTrace:
 def batch_trace_downstream(batch: Batch) -> DownstreamTrace:
     """Every current and past holder of ``batch``, as a tree from its maker, with current counts.
 
-    Four queries, whatever the size of the batch: flow edges (with both organisations), unit
-    counts by holder and status, batch-quantity holdings, and quantities in transit.
+    Five queries, whatever the size of the batch: flow edges, their organisations, unit counts by
+    holder and status, batch-quantity holdings, and quantities in transit.
     """
-    holders: dict[int, HolderNode] = {}
-
-    def node(org: Organization) -> HolderNode:
-        if org.pk not in holders:
-            holders[org.pk] = HolderNode(org)
-        return holders[org.pk]
-
+    edges = list(BatchFlow.objects.filter(batch=batch).order_by("first_at", "pk")
+                 .values_list("source_id", "destination_id", "units"))
+    org_ids = {s for s, _d, _n in edges} | {d for _s, d, _n in edges}
+    orgs = Organization.objects.only("id", "name", "is_manufacturer", "is_distributor", "is_enterprise",
+                                     "is_laboratory", "is_regulator").in_bulk(list(org_ids))
+    holders = {pk: HolderNode(org) for pk, org in orgs.items()}
     root = None
-    edges = list(BatchFlow.objects.filter(batch=batch).select_related("source", "destination").order_by("first_at", "pk"))
-    for edge in edges:
-        target = node(edge.destination)
-        target.received += edge.units
-        if edge.source_id == edge.destination_id:
+    for source_id, destination_id, units in edges:
+        target = holders[destination_id]
+        target.received += units
+        if source_id == destination_id:
             root = target
         else:
-            node(edge.source).sent[edge.destination_id] = edge.units
+            holders[source_id].sent[destination_id] = units
     for holder_id, status, n in (Unit.objects.filter(batch=batch).values_list("holder_id", "status")
                                  .annotate(n=Count("*")).order_by()):
         if holder_id in holders:
@@ -106,10 +104,10 @@ def batch_trace_downstream(batch: Batch) -> DownstreamTrace:
             holders[sender_id].by_status[UnitStatus.IN_TRANSIT] = holders[sender_id].by_status.get(UnitStatus.IN_TRANSIT, 0) + n
     # A tree: each organisation hangs under the first organisation that sent it any of the batch.
     placed = {root.organization.pk} if root else set()
-    for edge in edges:
-        if edge.source_id != edge.destination_id and edge.destination_id not in placed:
-            holders[edge.source_id].children.append(holders[edge.destination_id])
-            placed.add(edge.destination_id)
+    for source_id, destination_id, _units in edges:
+        if source_id != destination_id and destination_id not in placed:
+            holders[source_id].children.append(holders[destination_id])
+            placed.add(destination_id)
     return DownstreamTrace(batch=batch, root=root, holders=holders)
 
 

@@ -33,7 +33,7 @@ def traced(commissioned):
 
 def test_downstream_tree_and_counts(traced, django_assert_num_queries):
     chain = traced
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         trace = batch_trace_downstream(chain.batch)
     root = trace.root
     assert root.organization == chain.maker

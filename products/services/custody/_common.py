@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import datetime
 import hashlib
+import io
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -255,10 +256,41 @@ def _fast_event_ids(documents: list[dict]) -> None:
         doc["eventID"] = "ni:///sha-256;" + hashlib.sha256(full.encode()).hexdigest() + "?ver=CBV2.0"
 
 
+def copy_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Write rows by COPY on PostgreSQL, by executemany elsewhere (values are tab- and newline-free)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.StringIO()
+            for row in rows:
+                buffer.write("\t".join("\\N" if v is None else str(v) for v in row))
+                buffer.write("\n")
+            buffer.seek(0)
+            cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+
+
 def append(documents: list[dict], *, actor: Organization, index_epcs: bool = True) -> list[Event]:
-    """Append a command's events under one chain lock (eventIDs computed first, outside the lock)."""
+    """Append a command's events under one chain lock (eventIDs computed first, outside the lock).
+
+    The EPC index rows go in by COPY (SQLite: executemany), not as model instances: a shipment of
+    10,000 units writes 10,000 of them.
+    """
+    from products.models import EventEPC
+    from products.services.chain import _epc_rows
+
     fast_event_ids(documents)
-    return events_append(documents, recorded_by=actor, index_epcs=index_epcs)
+    events = events_append(documents, recorded_by=actor, index_epcs=False)
+    if index_epcs and events:
+        if any(e.pk is None for e in events):
+            pks = dict(Event.objects.filter(seq__gte=events[0].seq, seq__lte=events[-1].seq).values_list("seq", "pk"))
+            for event in events:
+                event.pk = pks[event.seq]
+        rows = [(event.pk, epc, str(role)) for event in events for epc, role in _epc_rows(event.document)]
+        if rows:
+            copy_rows(EventEPC._meta.db_table, ("event_id", "epc", "role"), rows)
+    return events
 
 
 # --- unit checks ------------------------------------------------------------------------------

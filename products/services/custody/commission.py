@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 from django.db import connection, transaction
@@ -10,13 +9,25 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from products.models import Batch, Event, EventEPC, Holding, Unit, UnitStatus
+from products.models import Batch, Holding, Unit, UnitStatus
 from products.services.errors import CustodyError, NotAllowed
 from traceability.gs1 import lgtin_class, sgtin_epc
 from traceability.models import Organization, Site
 from traceability.validators import new_serials, validate_serial
 
-from ._common import EPC_CHUNK, Disp, Step, append, chunked_events, flow_add, location_uri, lot_ilmd, object_event, party_list, upsert_add
+from ._common import (
+    Disp,
+    Step,
+    append,
+    chunked_events,
+    copy_rows,
+    flow_add,
+    location_uri,
+    lot_ilmd,
+    object_event,
+    party_list,
+    upsert_add,
+)
 
 COMMISSION_CHUNK = 10_000  # rows held in memory at once: 1,000,000 units run in bounded memory
 
@@ -31,21 +42,6 @@ def _check_maker(batch: Batch, actor: Organization) -> None:
     if batch.release_state == Batch.ReleaseState.RECALLED:
         raise CustodyError(_("Batch %(batch)s is recalled; nothing more may be commissioned in it.") % {"batch": batch},
                            code="recalled", field="batch")
-
-
-def _copy_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Write rows by COPY on PostgreSQL, by executemany elsewhere (values are tab- and newline-free)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            for row in rows:
-                buffer.write("\t".join("\\N" if v is None else str(v) for v in row))
-                buffer.write("\n")
-            buffer.seek(0)
-            cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
-        else:
-            cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
 
 
 @transaction.atomic
@@ -77,7 +73,7 @@ def unit_commission(*, batch: Batch, count: int | None = None, serials: Sequence
     while done < total:
         size = min(COMMISSION_CHUNK, total - done)
         chunk = list(serials[done:done + size]) if serials is not None else new_serials(size)
-        _copy_rows(Unit._meta.db_table, UNIT_COLUMNS,
+        copy_rows(Unit._meta.db_table, UNIT_COLUMNS,
                    [(batch.pk, gtin, s, UnitStatus.COMMISSIONED.value,
                      "f" if connection.vendor == "postgresql" else 0,
                      actor.pk, site.pk if site else None, "", db_now, db_now) for s in chunk])
@@ -85,11 +81,7 @@ def unit_commission(*, batch: Batch, count: int | None = None, serials: Sequence
         documents = chunked_events(epcs, action="ADD", biz_step=Step.COMMISSIONING, disposition=Disp.ACTIVE,
                                    read_point=place, biz_location=place, ilmd=ilmd,
                                    destinations=party_list("destination", actor))
-        events = append(documents, actor=actor, index_epcs=False)
-        pks = dict(Event.objects.filter(seq__gte=events[0].seq, seq__lte=events[-1].seq).values_list("seq", "pk"))
-        _copy_rows(EventEPC._meta.db_table, ("event_id", "epc", "role"),
-                   [(pks[event.seq], epc, EventEPC.Role.EPC.value)
-                    for i, event in enumerate(events) for epc in epcs[i * EPC_CHUNK:(i + 1) * EPC_CHUNK]])
+        append(documents, actor=actor)
         done += size
     Batch.objects.filter(pk=batch.pk).update(quantity=F("quantity") + total)
     flow_add(batch.pk, actor.pk, actor.pk, total, now)

@@ -25,6 +25,7 @@ from ._common import (
     check_units,
     chunked_events,
     chunks,
+    copy_rows,
     flow_add,
     guarded_update,
     ids_of,
@@ -134,8 +135,15 @@ def shipment_create(*, actor: Organization, receiver: Organization, units: Itera
     else:
         packed_units = []
     unit_ids = ids_of([*units, *packed_units])
-    if unit_ids:
-        check_units(load_units(unit_ids), actor=actor, allowed=[s.value for s in UnitStatus], verb=_("shipped"))
+    for part in chunks(unit_ids):
+        # Only who holds them here (two aggregate queries); shipment_ship checks every rule again.
+        if Unit.objects.filter(pk__in=part).count() != len(part):
+            raise CustodyError(_("Some of the units do not exist."), code="unknown_unit", field="units")
+        foreign = list(Unit.objects.filter(pk__in=part).exclude(holder=actor).values_list("gtin", "serial")[:5])
+        if foreign:
+            raise NotAllowed(_("%(org)s does not hold %(units)s, so it may not ship them.")
+                             % {"org": actor, "units": ", ".join(f"{g}/{s}" for g, s in foreign)},
+                             code="not_holder", field="units")
     quantity_lines = {}
     for batch, quantity in (quantities or {}).items():
         batch_id = batch if isinstance(batch, int) else batch.pk
@@ -146,10 +154,11 @@ def shipment_create(*, actor: Organization, receiver: Organization, units: Itera
         raise CustodyError(_("A shipment needs at least one unit, container or quantity."), code="empty", field="units")
     shipment = Shipment.objects.create(sender=actor, receiver=receiver, from_site=from_site, to_site=to_site,
                                        reference=reference)
-    lines = ([ShipmentLine(shipment=shipment, unit_id=u) for u in unit_ids]
-             + [ShipmentLine(shipment=shipment, container_id=c, quantity=0) for c in container_ids]
-             + [ShipmentLine(shipment=shipment, batch_id=b, quantity=q) for b, q in quantity_lines.items()])
-    ShipmentLine.objects.bulk_create(lines, batch_size=2000)
+    pending = ShipmentLine.State.PENDING.value
+    copy_rows(ShipmentLine._meta.db_table, ("shipment_id", "unit_id", "container_id", "batch_id", "quantity", "state"),
+              [(shipment.pk, u, None, None, 1, pending) for u in unit_ids]
+              + [(shipment.pk, None, c, None, 0, pending) for c in container_ids]
+              + [(shipment.pk, None, None, b, q, pending) for b, q in quantity_lines.items()])
     return shipment
 
 
