@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from products.models import (
     Batch,
@@ -372,6 +373,27 @@ def worker_units(org: Organization, worker: Worker) -> QuerySet[Unit]:
 
 # --- history -----------------------------------------------------------------------------------
 
+STEP_LABELS = {
+    "commissioning": _l("Made"),
+    "packing": _l("Packed"),
+    "unpacking": _l("Unpacked"),
+    "shipping": _l("Shipped"),
+    "receiving": _l("Received"),
+    "urn:ppe-trace:bizstep:rejecting": _l("Rejected"),
+    "urn:ppe-trace:bizstep:issuing": _l("Issued to a worker"),
+    "urn:ppe-trace:bizstep:returning": _l("Taken back"),
+    "inspecting": _l("Inspected"),
+    "holding": _l("Quarantined"),
+    "urn:ppe-trace:bizstep:releasing": _l("Released from quarantine"),
+    "decommissioning": _l("Retired"),
+    "destroying": _l("Destroyed"),
+}
+DISPOSITION_LABELS = {
+    "conformant": _l("passed"),
+    "non_conformant": _l("failed"),
+    "recalled": _l("recalled"),
+}
+
 def unit_events(org: Organization, unit: Unit) -> list[Event]:
     """The unit's events as ``org`` may see them (DESIGN §1: no other organisation's private steps).
 
@@ -399,4 +421,8 @@ def unit_events(org: Organization, unit: Unit) -> list[Event]:
                  .values_list("pk", "name"))
     for event in visible:
         event.recorder_name = names.get(event.recorded_by_id, "")
+        event.step_label = STEP_LABELS.get(event.biz_step, event.biz_step.rsplit(":", 1)[-1])
+        if event.disposition == "recalled":
+            event.step_label = _("Recall")
+        event.disposition_label = DISPOSITION_LABELS.get(event.disposition, "")
     return visible
