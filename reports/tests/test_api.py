@@ -136,3 +136,15 @@ def test_auditor_reads_but_cannot_start_comparisons():
     assert client_for(auditor).post("/api/v1/comparisons/", {"report": report.pk}, format="json").status_code == 403
     assert Comparison.objects.count() == 0
     assert Laboratory.objects.count() == 1
+
+
+def test_report_list_query_count_does_not_grow_with_rows(django_assert_max_num_queries):
+    regulator = UserFactory(role=Role.REGULATOR)
+    client = client_for(regulator)
+    make_report(screen=False)
+    with django_assert_max_num_queries(3) as first:
+        assert len(client.get("/api/v1/reports/").json()["results"]) == 1
+    for n in range(4):
+        make_report(screen=False, results=helmet_results(mass=str(380 + n)))
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        assert len(client.get("/api/v1/reports/").json()["results"]) == 5
