@@ -7,6 +7,8 @@ failing JSON path; every answer carries the ``GS1-EPCIS-Version`` / ``GS1-CBV-Ve
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
@@ -15,7 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from traceability.models import Job
@@ -63,10 +67,21 @@ def validation_problem(exc: EPCISValidationError):
     return problem(400, "ValidationException", exc.title, errors=exc.errors)
 
 
+class EPCISThrottle(UserRateThrottle):
+    """Machine-to-machine traffic: a partner system captures hundreds of events a second, far
+    above the interactive API's per-user rate; still one shared counter per user (DESIGN §8)."""
+
+    scope = "epcis"
+
+    def get_rate(self) -> str:
+        return getattr(settings, "EPCIS_THROTTLE_RATE", "60000/min")
+
+
 class EPCISView(APIView):
     """Authenticated by DRF (token or session); errors as RFC 7807 problems."""
 
     permission_classes = [IsAuthenticated]
+    throttle_classes = [EPCISThrottle]
     parser_classes: list = []
 
     def handle_exception(self, exc):
@@ -150,6 +165,7 @@ def capture_job_document(job: Job) -> dict:
     return body
 
 
+@extend_schema(exclude=True)  # GS1 publishes this binding's OpenAPI; not part of /api/schema/
 class CaptureView(EPCISView):
     """``POST /epcis/capture``: 202 + capture job; ``GET``: the caller's capture jobs."""
 
@@ -192,6 +208,7 @@ class CaptureView(EPCISView):
                      content_type="application/json")
 
 
+@extend_schema(exclude=True)  # GS1 publishes this binding's OpenAPI; not part of /api/schema/
 class CaptureJobView(EPCISView):
     """``GET /epcis/capture/<id>``: one capture job of the caller's organisation."""
 
@@ -231,6 +248,7 @@ def query_document(events: list[dict]) -> dict:
     }
 
 
+@extend_schema(exclude=True)  # GS1 publishes this binding's OpenAPI; not part of /api/schema/
 class EventsView(EPCISView):
     """``GET /epcis/events`` (query) and ``POST /epcis/events`` (single event, 201 / 409)."""
 
@@ -247,7 +265,7 @@ class EventsView(EPCISView):
             url = request.build_absolute_uri(request.path) + "?" + urlencode(sorted(params.lists()), doseq=True)
             headers["Link"] = f'<{url}>; rel="next"'
             headers["GS1-Next-Page-Token-Expires"] = (
-                timezone.now() + timezone.timedelta(seconds=selectors.TOKEN_MAX_AGE)).isoformat(timespec="seconds")
+                timezone.now() + datetime.timedelta(seconds=selectors.TOKEN_MAX_AGE)).isoformat(timespec="seconds")
         return _json(query_document(events), headers=headers)
 
     def post(self, request):
@@ -271,6 +289,7 @@ class EventsView(EPCISView):
                      content_type="application/json")
 
 
+@extend_schema(exclude=True)  # GS1 publishes this binding's OpenAPI; not part of /api/schema/
 class EventView(EPCISView):
     """``GET /epcis/events/<eventID>``: one event as an EPCISQueryDocument; 404 unknown or not visible."""
 

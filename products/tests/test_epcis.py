@@ -553,3 +553,10 @@ def test_a_capture_the_custody_engine_refuses_changes_nothing(commissioned, djan
     assert [e["path"] for e in job["errors"]] == ["$.epcisBody.eventList[1].epcList"]
     assert list(Unit.objects.order_by("pk").values()) == before_units
     assert Event.objects.count() == before_events
+
+
+def test_epcis_has_its_own_throttle(maker, settings):
+    settings.EPCIS_THROTTLE_RATE = "2/min"
+    client = client_for(maker)
+    assert [client.get("/epcis/events").status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get("/epcis/events").json()["type"] == "epcisException:ImplementationException"
