@@ -140,3 +140,44 @@ def test_scan_list_adds_each_scan_without_submitting(page, live_server, demo):
     assert Shipment.objects.filter(sender=demo["enterprise"]).count() == 0  # nothing was submitted
     assert no_horizontal_scroll(page)
     shot(page, "5-ship-scan-list")
+
+
+def test_camera_loads_the_decoder_from_this_site_and_falls_back_to_typing(page, live_server, demo):
+    vendor = Path(__file__).resolve().parents[2] / "static" / "vendor" / "barcode-detector" / "zxing_reader.wasm"
+    if not vendor.exists():
+        pytest.skip("front-end assets not built (make assets)")
+    custody.shipment_receive(shipment=demo["shipment"], actor=demo["enterprise"])
+    login(page, live_server)
+    responses = []
+    page.on("response", lambda r: responses.append((r.url, r.status, r.headers.get("content-type", ""))))
+    page.goto(f"{live_server.url}/portal/scan/")
+    page.evaluate("window.BarcodeDetector = undefined; delete window.BarcodeDetector")  # as on desktop Linux / iOS
+    page.click("button.camera-btn")
+    # Headless Chromium has no camera: the page says so and keeps the typed path usable.
+    page.wait_for_function("document.getElementById('camera-message').textContent.length > 0")
+    page.wait_for_function("window.BarcodeDetectionAPI !== undefined")
+    page.wait_for_timeout(500)
+    assert "Type the code" in page.locator("#camera-message").inner_text()
+    assert all(url.startswith(live_server.url) for url, _status, _type in responses)
+    wasm = [(status, kind) for url, status, kind in responses if url.endswith("zxing_reader.wasm")]
+    assert wasm == [(200, "application/wasm")]
+    page.click("#camera-close")
+    unit = demo["units"][2]
+    page.fill("#id_code", unit.serial)
+    page.press("#id_code", "Enter")
+    page.wait_for_url(f"**/portal/units/{unit.pk}/")
+
+
+def test_tap_targets_and_narrow_screens(page, live_server, demo):
+    login(page, live_server)
+    page.set_viewport_size({"width": 320, "height": 640})
+    for path in ("/portal/", f"/portal/receive/{demo['shipment'].pk}/", "/portal/ship/", "/portal/workers/"):
+        page.goto(live_server.url + path)
+        assert no_horizontal_scroll(page), path
+        small = page.evaluate("""() => [...document.querySelectorAll(
+              '.portal button, .portal [role=button], .portal summary, .portal-tabs a, .portal input, .portal select')]
+            .filter(el => el.offsetParent !== null && el.type !== 'hidden')
+            .map(el => [el.outerHTML.slice(0, 80), el.getBoundingClientRect()])
+            .filter(([_, r]) => r.width < 44 || r.height < 44)
+            .map(([html]) => html)""")
+        assert small == [], (path, small)
