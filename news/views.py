@@ -26,7 +26,7 @@ def article_list(request):
     query.pop("page", None)
     active_kind = request.GET.get("kind", "")
     return render(request, "news/article_list.html", {
-        "page": page, "filter": filterset, "query": query.urlencode(), "kinds": Article.Kind.choices,
+        "page": page, "filter": filterset, "query": query.urlencode(), "kinds": Article.Kind.choices, "languages": Article.Language.choices,
         "active_kind": active_kind if active_kind in Article.Kind.values else "",
         "categories": ProductCategory.objects.order_by("code"),
         "filtered": any(request.GET.get(k) for k in ("industry", "category", "tag", "q", "language",
