@@ -127,7 +127,7 @@ def code_check(request: HttpRequest) -> JsonResponse:
     if purpose == "ship" and unit.status not in (UnitStatus.IN_STOCK, UnitStatus.COMMISSIONED):
         return JsonResponse({"result": "warn", "label": label,
                              "message": _("Status: %(status)s") % {"status": unit.get_status_display()}})
-    return JsonResponse({"result": "ok", "label": label, "message": ""})
+    return JsonResponse({"result": "ok", "label": label, "message": "", "serial": unit.serial})
 
 
 # --- receive -----------------------------------------------------------------------------------

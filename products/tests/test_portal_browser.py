@@ -181,3 +181,22 @@ def test_tap_targets_and_narrow_screens(page, live_server, demo):
             .filter(([_, r]) => r.width < 44 || r.height < 44)
             .map(([html]) => html)""")
         assert small == [], (path, small)
+
+
+def test_receive_some_in_the_browser_marks_lines_and_receives_only_those(page, live_server, demo):
+    shipment, units = demo["shipment"], demo["units"]
+    login(page, live_server)
+    page.goto(f"{live_server.url}/portal/receive/{shipment.pk}/")
+    page.click("summary:has-text('Receive some')")
+    scan = page.locator("#collect-input")
+    assert page.evaluate("document.activeElement.id") == "collect-input"
+    for unit in units[:2]:
+        scan.fill(f"{live_server.url}/01/{unit.gtin}/21/{unit.serial}")
+        scan.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#lines li[data-arrived]').length === 2")
+    assert page.locator("[data-count]").inner_text() == "2"
+    shot(page, "6-receive-some")
+    page.click("button:has-text('Receive the scanned items')")
+    page.wait_for_selector("[data-shipment-state=partly_received]")
+    assert [Unit.objects.get(pk=u.pk).status for u in units] == [UnitStatus.IN_STOCK, UnitStatus.IN_STOCK,
+                                                                 UnitStatus.IN_TRANSIT]

@@ -66,9 +66,13 @@
     function count() {
       counter.textContent = String(codes().length);
     }
-    function removeCode(code) {
+    function removeCode(code, serial) {
       area.value = codes().filter(function (c) { return c !== code; }).join("\n");
       count();
+      if (serial) {
+        var line = document.querySelector("#lines li[data-serial='" + serial.replace(/'/g, "") + "']");
+        if (line) line.removeAttribute("data-arrived");
+      }
     }
 
     function handle(code) {
@@ -93,6 +97,10 @@
           li.setAttribute("data-result", data.result);
           if (data.state) li.setAttribute("data-state", data.state);
           li.textContent = (data.label || code) + (data.message ? " — " + data.message : "");
+          if (data.serial) {
+            var line = document.querySelector("#lines li[data-serial='" + data.serial.replace(/'/g, "") + "']");
+            if (line) line.setAttribute("data-arrived", "1");
+          }
           if (data.result !== "error") {
             area.value = codes().concat([code]).join("\n");
             count();
@@ -100,7 +108,7 @@
             undo.type = "button";
             undo.className = "secondary outline";
             undo.textContent = input.getAttribute("data-t-remove") || "Remove";
-            undo.addEventListener("click", function () { removeCode(code); li.remove(); focusScan(); });
+            undo.addEventListener("click", function () { removeCode(code, data.serial); li.remove(); focusScan(); });
             li.appendChild(undo);
           }
           feedback(data.result, code, li.firstChild.textContent);
