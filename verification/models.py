@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from products.models import Batch, ProductModel, Unit
@@ -50,7 +51,7 @@ class ScanLog(models.Model):
                                    related_name="scans_made", verbose_name=_("scanned by (signed-in organisation)"))
     flags = models.JSONField(_("anomalies"), default=list, blank=True)
     throttled = models.BooleanField(_("throttled"), default=False)
-    created_at = models.DateTimeField(_("scanned at"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("scanned at"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("scan")

@@ -65,6 +65,12 @@ class Lookup:
         return self.product_model is not None
 
     @property
+    def model_id(self) -> int | None:
+        if self.batch is not None:
+            return self.batch.product_model_id
+        return self.product_model.pk if self.product_model is not None else None
+
+    @property
     def risk_score(self) -> int:
         risk = getattr(self.unit, "risk", None) if self.unit is not None else None
         return risk.score if risk is not None else 0
@@ -85,6 +91,7 @@ class Verification:
     service_days_left: int | None = None
     next_inspection_due: datetime.date | None = None
     batch_expiry: datetime.date | None = None
+    cached: dict = field(default_factory=dict)  # cache values fetched with the scan's round trip
 
     @property
     def level(self) -> str:
@@ -100,41 +107,23 @@ class Verification:
 
 
 def _unit_queryset():
-    return Unit.objects.select_related(
-        "batch__product_model__manufacturer", "batch__product_model__category", "risk",
-    ).only(
-        "id", "gtin", "serial", "status", "retire_reason", "recalled", "first_use_date", "last_inspected_on", "holder_id",
-        "batch__id", "batch__lot", "batch__production_date", "batch__expiry_date", "batch__release_state",
-        "batch__product_model__id", "batch__product_model__gtin", "batch__product_model__name",
-        "batch__product_model__model_number", "batch__product_model__specification",
-        "batch__product_model__standard", "batch__product_model__instructions_url",
-        "batch__product_model__service_life_months", "batch__product_model__manufacturer__id",
-        "batch__product_model__manufacturer__name", "batch__product_model__manufacturer__short_name",
-        "batch__product_model__manufacturer__region",
-        "batch__product_model__category__id", "batch__product_model__category__code",
-        "batch__product_model__category__name", "batch__product_model__category__name_en",
-        "batch__product_model__category__consumable",
-        "batch__product_model__category__service_life_months",
-        "batch__product_model__category__inspection_interval_days",
-        "risk__score",
-    )
+    # unit, batch and risk only: the model, maker and category come with the cached context
+    return Unit.objects.select_related("batch", "risk").order_by()
 
 
 def digital_link_lookup(*, gtin: str, lot: str = "", serial: str = "",
                         expiry: datetime.date | None = None) -> Lookup:
-    """Resolve a Digital Link's keys in one query (unit with its batch, model, maker, category,
-    risk) for a serial, or one query for a lot or a GTIN."""
+    """Resolve a Digital Link's keys in one query: the unit with its batch and risk for a serial,
+    the batch for a lot, the model for a GTIN. The batch and unit are always read fresh (their
+    state is the verdict); the product model may come from the cached context."""
     found = Lookup(gtin=gtin, lot=lot, serial=serial, expiry=expiry)
     if serial:
-        unit = _unit_queryset().filter(gtin=gtin, serial=serial).first()
+        unit = next(iter(_unit_queryset().filter(gtin=gtin, serial=serial)[:1]), None)
         if unit is not None:
-            found.unit, found.batch, found.product_model = unit, unit.batch, unit.batch.product_model
+            found.unit, found.batch = unit, unit.batch
         return found
     if lot:
-        batch = (Batch.objects.select_related("product_model__manufacturer", "product_model__category")
-                 .filter(product_model__gtin=gtin, lot=lot).first())
-        if batch is not None:
-            found.batch, found.product_model = batch, batch.product_model
+        found.batch = next(iter(Batch.objects.filter(product_model__gtin=gtin, lot=lot).order_by()[:1]), None)
         return found
     found.product_model = (ProductModel.objects.select_related("manufacturer", "category")
                            .filter(gtin=gtin).first())
@@ -163,19 +152,33 @@ def _optional(module: str, name: str):
 
 def context_key(found: Lookup) -> str | None:
     """The cache key of the found item's slow-changing context (None when nothing was found)."""
-    if found.product_model is None:
+    if found.model_id is None:
         return None
-    return f"verification:ctx:{found.product_model.pk}:{found.batch.pk if found.batch else 0}"
+    return f"verification:ctx:{found.model_id}:{found.batch.pk if found.batch else 0}"
 
 
-def _batch_context(batch: Batch | None, product_model: ProductModel, key: str, cached: dict | None = None) -> dict:
-    """Certificates, latest test verdict and safety knowledge of a model / batch: slow-changing,
-    so cached for ``CONTEXT_TTL`` seconds in the shared cache (validity dates are judged per
-    request, so a certificate still lapses on time). ``cached`` is the value when the caller
-    already fetched it with its other cache keys in one round trip."""
+def lookup_context(found: Lookup, cached: dict | None = None) -> dict:
+    """The product model (with maker and category), its certificates, the batch's latest test
+    verdict and the category's safety knowledge: slow-changing, so cached for ``CONTEXT_TTL``
+    seconds in the shared cache (validity dates are judged per request, so a certificate still
+    lapses on time). ``cached`` is the value when the caller fetched it already with its other
+    cache keys in one round trip. Attaches the model to ``found`` (and its batch)."""
+    key = context_key(found)
     context = cached if cached is not None else cache.get(key)
-    if context is not None:
-        return context
+    if context is None:
+        context = _context_build(found)
+        cache.set(key, context, CONTEXT_TTL)
+    model = context["product_model"]
+    found.product_model = model
+    if found.batch is not None:
+        found.batch.product_model = model
+    return context
+
+
+def _context_build(found: Lookup) -> dict:
+    product_model = found.product_model or (ProductModel.objects.select_related("manufacturer", "category")
+                                            .get(pk=found.model_id))
+    batch = found.batch
     certificates = [
         {"kind": cert.kind, "number": cert.number,
          "issuer": cert.issuer, "valid_from": cert.valid_from, "valid_until": cert.valid_until,
@@ -196,9 +199,8 @@ def _batch_context(batch: Batch | None, product_model: ProductModel, key: str, c
             knowledge = [_knowledge_link(item) for item in knowledge_for_category(product_model.category, limit=5)]
         except Exception:  # idem
             knowledge = []
-    context = {"certificates": certificates, "latest_test": latest_test, "knowledge": knowledge}
-    cache.set(key, context, CONTEXT_TTL)
-    return context
+    return {"product_model": product_model, "certificates": certificates, "latest_test": latest_test,
+            "knowledge": knowledge}
 
 
 def _knowledge_link(item) -> dict:
@@ -217,8 +219,8 @@ def verdict_compute(found: Lookup, *, today: datetime.date | None = None, contex
     today = today or timezone.localdate()
     if not found.found:
         return Verification(lookup=found, verdict=Verdict.NOT_REGISTERED, reasons=[_not_registered_reason(found)])
+    context = lookup_context(found, context)
     model, batch, unit = found.product_model, found.batch, found.unit
-    context = _batch_context(batch, model, context_key(found), context)
     result = Verification(lookup=found, verdict=Verdict.GENUINE, certificates=[
         {**cert, "valid_today": certificate_valid(cert, today), "kind_label": Certificate.Kind(cert["kind"]).label}
         for cert in context["certificates"]

@@ -4,10 +4,12 @@ fakes, and label jobs (QR images and printable sheets) split into resumable chun
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import io
 import math
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,7 @@ from traceability.models import Job
 
 from . import rendering
 from .models import LabelChunk, ScanLog, SuspectReport, UnitRisk, Verdict
-from .selectors import Lookup, Verification, context_key, verdict_compute
+from .selectors import Lookup, Verification, context_key, lookup_context, verdict_compute
 
 LABEL_JOB_KIND = "labels"
 CHUNK_MIN, CHUNK_MAX, CHUNK_TARGET = 250, 1000, 500
@@ -131,6 +133,9 @@ def scan_anomalies(found: Lookup, ctx: ScanContext, now: float | None = None,
         # Flag a burst once per window: only when the count first crosses the line.
         if len(in_burst) == burst_scans:
             flags.append("burst")
+    last = recent[-1] if recent else None
+    if last and last[1:] == (ctx.organization_id, ctx.region, ctx.client) and now - last[0] < 60 and not flags:
+        return flags  # the same phone scanning again within a minute adds nothing to remember
     recent.append((now, ctx.organization_id, ctx.region, ctx.client))
     cache.set(_recent_key(unit.pk), recent[-max(burst_scans + 5, 50):], keep)
     return flags
@@ -151,28 +156,91 @@ def _risk_add(found: Lookup, flags: list[str], manufacturer_id: int | None) -> N
     found.unit.risk = risk
 
 
-def _log(found: Lookup, ctx: ScanContext, verdict: str, flags: list[str], manufacturer_id: int | None,
-         throttled: bool = False) -> None:
-    """Insert the scan row. On PostgreSQL without waiting for the WAL flush: a crash may lose
-    the last few scan rows (never a domain event), and a scan costs no disk sync."""
+def _scan_row(found: Lookup, ctx: ScanContext, verdict: str, flags: list[str], manufacturer_id: int | None,
+              throttled: bool) -> ScanLog:
+    return ScanLog(
+        unit=found.unit, batch=found.batch, manufacturer_id=manufacturer_id, gtin=found.gtin[:14],
+        lot=found.lot[:20], serial=found.serial[:20], verdict=verdict, channel=ctx.channel, client=ctx.client,
+        region=ctx.region[:6], scanned_by_id=ctx.organization_id, flags=flags, throttled=throttled,
+        created_at=timezone.now())
+
+
+def _write(rows: list[ScanLog]) -> None:
+    """One INSERT of scan rows; on PostgreSQL without waiting for the WAL flush (a crash may
+    lose the last scan rows, never a domain event)."""
     if connection.vendor != "postgresql":
-        _insert_log(found, ctx, verdict, flags, manufacturer_id, throttled)
+        ScanLog.objects.bulk_create(rows)
         return
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        _insert_log(found, ctx, verdict, flags, manufacturer_id, throttled)
+        ScanLog.objects.bulk_create(rows)
 
 
-def _insert_log(found: Lookup, ctx: ScanContext, verdict: str, flags: list[str], manufacturer_id: int | None,
-                throttled: bool) -> None:
-    ScanLog.objects.create(
-        unit=found.unit, batch=found.batch, manufacturer_id=manufacturer_id, gtin=found.gtin[:14],
-        lot=found.lot[:20], serial=found.serial[:20], verdict=verdict, channel=ctx.channel, client=ctx.client,
-        region=ctx.region[:6], scanned_by_id=ctx.organization_id, flags=flags, throttled=throttled)
+class ScanLogBuffer:
+    """Plain scans are written in batches: at ``VERIFICATION_SCAN_LOG_BUFFER`` rows, or
+    ``VERIFICATION_SCAN_LOG_MAX_AGE`` seconds after the first one waiting (a timer thread), or
+    at process exit. Scans that raised an anomaly or a throttle are written at once. A batch
+    size of 1 writes every scan immediately (the tests use that)."""
+
+    def __init__(self) -> None:
+        self._rows: list[ScanLog] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def add(self, row: ScanLog) -> None:
+        size = _setting("VERIFICATION_SCAN_LOG_BUFFER", 50)
+        if size <= 1:
+            _write([row])
+            return
+        due: list[ScanLog] = []
+        with self._lock:
+            self._rows.append(row)
+            if len(self._rows) >= size:
+                due, self._rows = self._rows, []
+            elif len(self._rows) == 1 and self._timer is None:
+                self._timer = threading.Timer(_setting("VERIFICATION_SCAN_LOG_MAX_AGE", 2.0), self._on_timer)
+                self._timer.daemon = True
+                self._timer.start()
+        if due:
+            _write(due)
+
+    def flush(self) -> int:
+        """Write what waits; returns how many rows were written."""
+        with self._lock:
+            due, self._rows = self._rows, []
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        if due:
+            _write(due)
+        return len(due)
+
+    def _on_timer(self) -> None:
+        from django.db import connections
+
+        with self._lock:
+            self._timer = None
+        try:
+            self.flush()
+        finally:
+            connections.close_all()  # this thread's own connection
 
 
-def scan_verify(found: Lookup, ctx: ScanContext) -> Verification | None:
+scan_log_buffer = ScanLogBuffer()
+atexit.register(scan_log_buffer.flush)
+
+
+def _log(found: Lookup, ctx: ScanContext, verdict: str, flags: list[str], manufacturer_id: int | None,
+         throttled: bool = False) -> None:
+    row = _scan_row(found, ctx, verdict, flags, manufacturer_id, throttled)
+    if flags or throttled:
+        _write([row])
+    else:
+        scan_log_buffer.add(row)
+
+
+def scan_verify(found: Lookup, ctx: ScanContext, extra_keys: tuple[str, ...] = ()) -> Verification | None:
     """Judge one scan and log it, raising the unit's anomaly score by what the scan revealed.
 
     An unknown code counts as a probe of its client; past ``VERIFICATION_PROBE_LIMIT`` probes in
@@ -185,7 +253,8 @@ def scan_verify(found: Lookup, ctx: ScanContext) -> Verification | None:
         keys.append(ctx_key)
     if found.unit is not None:
         keys.append(_recent_key(found.unit.pk))
-    cached = cache.get_many(keys)  # one round trip for the throttle, the context and recent scans
+    keys.extend(extra_keys)
+    cached = cache.get_many(keys)  # one round trip: throttle, context, recent scans, the caller's keys
     limit = _setting("VERIFICATION_PROBE_LIMIT", 20)
     if (cached.get(keys[0]) or 0) > limit:
         return None
@@ -201,18 +270,21 @@ def scan_verify(found: Lookup, ctx: ScanContext) -> Verification | None:
             return None
         result = verdict_compute(found)
         _log(found, ctx, result.verdict, [], manufacturer_id)
+        result.cached = cached
         return result
+    context = lookup_context(found, cached.get(ctx_key))
     manufacturer_id = found.product_model.manufacturer_id
-    context = cached.get(ctx_key) if ctx_key else None
     flags = scan_anomalies(found, ctx, recent=cached.get(_recent_key(found.unit.pk), []) if found.unit else None)
     if flags and found.unit is not None:
         with transaction.atomic():
             _risk_add(found, flags, manufacturer_id)
             result = verdict_compute(found, context=context)
             _log(found, ctx, result.verdict, flags, manufacturer_id)
+        result.cached = cached
         return result
     result = verdict_compute(found, context=context)
     _log(found, ctx, result.verdict, flags, manufacturer_id)
+    result.cached = cached
     return result
 
 

@@ -12,9 +12,14 @@ import re
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -25,7 +30,7 @@ from traceability.validators import normalize_gtin
 from . import services
 from .forms import SuspectReportForm, VerifyForm
 from .models import ScanLog, Verdict
-from .selectors import Lookup, Verification, digital_link_lookup
+from .selectors import CONTEXT_TTL, Lookup, Verification, digital_link_lookup
 
 GS1_VOC = "https://gs1.org/voc/"
 LINK_TYPES = ("pip", "certificationInfo", "recallStatus", "instructions")
@@ -193,7 +198,8 @@ def resolve(request, gtin: str, lot: str = "", serial: str = ""):
     found = digital_link_lookup(gtin=gtin, lot=lot, serial=serial, expiry=expiry)
     if request.method == "POST":
         return _report(request, found, ctx)
-    result = services.scan_verify(found, ctx)
+    facts_key = _facts_key(found) if not as_json else None
+    result = services.scan_verify(found, ctx, extra_keys=(facts_key,) if facts_key else ())
     if result is None:
         return _throttled(request, as_json)
     uri = _uri(request, found)
@@ -210,8 +216,28 @@ def resolve(request, gtin: str, lot: str = "", serial: str = ""):
     if as_json:
         return _headers(_json(linkset(result, uri), status=result.status_code), uri)
     context = {"result": result, "found": found, "uri": uri, "form": SuspectReportForm(),
-               "unit_status": _public_unit_status(found.unit)}
+               "unit_status": _public_unit_status(found.unit),
+               "facts": _facts(request, result, facts_key, result.cached.get(facts_key) if facts_key else None)}
     return _headers(render(request, "verification/resolve.html", context, status=result.status_code), uri)
+
+
+def _facts_key(found: Lookup) -> str | None:
+    if found.model_id is None:
+        return None
+    batch_id = found.batch.pk if found.batch else 0
+    return (f"verification:facts:{found.model_id}:{batch_id}:{get_language()}:"
+            f"{timezone.localdate():%Y%m%d}")
+
+
+def _facts(request, result: Verification, key: str | None, cached: str | None) -> str:
+    """The product, certificate and instructions sections: the same for every unit of a batch
+    on a day in a language, so rendered once and kept with the batch context (same lifetime)."""
+    if result.lookup.product_model is None:
+        return ""
+    if cached is None:
+        cached = render_to_string("verification/_facts.html", {"result": result, "found": result.lookup})
+        cache.set(key, cached, CONTEXT_TTL)
+    return mark_safe(cached)  # rendered by our own template, autoescaped there
 
 
 def _public_unit_status(unit: Unit | None) -> str:
@@ -245,7 +271,7 @@ def _report(request, found: Lookup, ctx: services.ScanContext):
             messages.success(request, _("Thank you. The report was sent to the manufacturer and the platform."))
             return HttpResponseRedirect(request.get_full_path() + "#report")
     context = {"result": result, "found": found, "uri": uri, "form": form,
-               "unit_status": _public_unit_status(found.unit)}
+               "unit_status": _public_unit_status(found.unit), "facts": _facts(request, result, _facts_key(found), None)}
     return _headers(render(request, "verification/resolve.html", context, status=400), uri)
 
 

@@ -188,9 +188,9 @@ def test_scan_page_query_count(client, django_assert_num_queries, monkeypatch):
     # on PostgreSQL the INSERT runs in its own transaction with synchronous_commit off:
     # SAVEPOINT, SET LOCAL and RELEASE inside the test's transaction
     extra = 3 if connection.vendor == "postgresql" else 0
-    with django_assert_num_queries(3 + extra):  # unit with batch/model/maker/category/risk; certificates; INSERT
+    with django_assert_num_queries(4 + extra):  # unit+batch+risk; model+maker+category; certificates; INSERT
         assert client.get(_path(unit)).status_code == 200
-    with django_assert_num_queries(2 + extra):  # the batch context now comes from the cache
+    with django_assert_num_queries(2 + extra):  # unit+batch+risk; INSERT: the context comes from the cache
         assert client.get(_path(unit)).status_code == 200
 
 
@@ -281,3 +281,24 @@ def test_page_speaks_chinese_when_asked(client):
     unit = _unit(recalled=True)
     page = client.get(_path(unit), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "已召回" in page and "该产品正在召回：请停止使用并联系供货方。" in page
+
+
+def test_plain_scans_are_written_in_batches_and_anomalies_at_once(client, settings):
+    from verification.services import scan_log_buffer
+
+    settings.VERIFICATION_SCAN_LOG_BUFFER = 3
+    settings.VERIFICATION_SCAN_LOG_MAX_AGE = 3600
+    unit = _unit()
+    client.get(_path(unit))
+    client.get(_path(unit))
+    assert ScanLog.objects.count() == 0
+    client.get(_path(unit), HTTP_X_CLIENT_REGION="650100")  # region unknown before: no anomaly yet
+    assert ScanLog.objects.count() == 3
+    client.get(_path(unit), HTTP_X_CLIENT_REGION="110100", REMOTE_ADDR="10.0.0.9")  # a jump: written at once
+    assert ScanLog.objects.count() == 4
+    assert ScanLog.objects.order_by("-id").first().flags == ["region_jump"]
+    client.get(_path(unit))
+    assert scan_log_buffer.flush() == 1
+    assert ScanLog.objects.count() == 5
+    times = list(ScanLog.objects.order_by("id").values_list("created_at", flat=True))
+    assert times == sorted(times)
