@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -123,7 +123,8 @@ class TestReportAdminForm(forms.ModelForm):
 
 class TestResultInline(admin.TabularInline):
     model = TestResult
-    extra = 3
+    extra = 1
+    formfield_overrides = {models.JSONField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 24})}}
     fields = ("item_code", "sample", "value", "values", "observed_pass", "stated_verdict", "verdict_shown",
               "limit_applied")
     readonly_fields = ("verdict_shown", "limit_applied")
