@@ -52,6 +52,7 @@ class CategoryRefSerializer(serializers.Serializer):
 class ProductModelOutputSerializer(serializers.ModelSerializer):
     manufacturer = OrganizationRefSerializer(read_only=True)
     category = CategoryRefSerializer(read_only=True)
+    instructions_url = serializers.CharField(read_only=True, help_text="A URL, or empty.")
 
     class Meta:
         model = ProductModel
@@ -107,6 +108,7 @@ class UnitOutputSerializer(serializers.ModelSerializer):
     worker = serializers.SlugRelatedField(slug_field="pseudonym", read_only=True, allow_null=True,
                                           help_text="Pseudonymous id of the worker it is issued to.")
     container = serializers.SlugRelatedField(slug_field="sscc", read_only=True, allow_null=True)
+    retire_reason = serializers.ChoiceField(choices=RetireReason.choices, allow_blank=True, read_only=True)
     epc = serializers.SerializerMethodField()
     digital_link = serializers.SerializerMethodField()
 
@@ -219,30 +221,40 @@ class ShipmentOutputSerializer(serializers.Serializer):
 
 # --- command inputs: shapes only, the custody services decide -----------------------------------
 MAX_UNITS_PER_COMMAND = 100_000
+MAX_ID = 2**63 - 1
+
+
+class IdField(serializers.IntegerField):
+    """A primary key: positive and within a database integer."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
 
 
 class UnitIdsField(serializers.ListField):
     def __init__(self, **kwargs):
-        kwargs.setdefault("child", serializers.IntegerField(min_value=1))
+        kwargs.setdefault("child", IdField())
         kwargs.setdefault("max_length", MAX_UNITS_PER_COMMAND)
         kwargs.setdefault("help_text", "Ids of units (from /api/v1/units/) the caller holds.")
         super().__init__(**kwargs)
 
 
 class QuantityLineSerializer(serializers.Serializer):
-    batch = serializers.IntegerField(min_value=1)
-    quantity = serializers.IntegerField(min_value=1)
+    batch = IdField()
+    quantity = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 class UnitShipInputSerializer(serializers.Serializer):
-    receiver = serializers.IntegerField(min_value=1, help_text="Id of the receiving organisation.")
+    receiver = IdField(help_text="Id of the receiving organisation.")
     units = UnitIdsField(required=False, default=list, allow_empty=True)
-    containers = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
+    containers = serializers.ListField(child=IdField(), required=False, default=list,
                                        max_length=10_000, help_text="Ids of containers; their contents go along.")
     quantities = QuantityLineSerializer(many=True, required=False, default=list,
                                         help_text="Batch quantities (consumables).")
-    from_site = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    to_site = serializers.IntegerField(min_value=1, required=False, allow_null=True,
+    from_site = IdField(required=False, allow_null=True)
+    to_site = IdField(required=False, allow_null=True,
                                        help_text="A site of the receiver.")
     reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
 
@@ -266,12 +278,12 @@ class ShipmentReceiveInputSerializer(serializers.Serializer):
 
 class UnitsInputSerializer(serializers.Serializer):
     units = UnitIdsField(allow_empty=False)
-    site = serializers.IntegerField(min_value=1, required=False, allow_null=True,
+    site = IdField(required=False, allow_null=True,
                                     help_text="One of the caller's sites, where it happens.")
 
 
 class UnitIssueInputSerializer(UnitsInputSerializer):
-    worker = serializers.IntegerField(min_value=1, help_text="Id of one of the enterprise's workers.")
+    worker = IdField(help_text="Id of one of the enterprise's workers.")
 
 
 class UnitInspectInputSerializer(UnitsInputSerializer):
@@ -293,9 +305,9 @@ class BatchCommissionInputSerializer(serializers.Serializer):
                                      help_text="Commission this many units with new random serials.")
     serials = serializers.ListField(child=serializers.CharField(max_length=20), required=False,
                                     max_length=MAX_UNITS_PER_COMMAND, help_text="Or these serials.")
-    quantity = serializers.IntegerField(min_value=1, required=False,
+    quantity = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False,
                                         help_text="Consumables: commission a batch quantity instead of units.")
-    site = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    site = IdField(required=False, allow_null=True)
 
     def validate(self, attrs):
         given = [k for k in ("count", "serials", "quantity") if attrs.get(k) not in (None, [])]

@@ -150,7 +150,7 @@ class BatchViewSet(BatchCommandsMixin, ScopedReadOnlyViewSet):
         parameters=[OpenApiParameter("direction", str, enum=["downstream", "upstream"], required=True)],
         responses={200: PolymorphicProxySerializer(
             "BatchTrace", serializers=[s.DownstreamTraceSerializer, s.BatchUpstreamTraceSerializer],
-            resource_type_field_name="direction")},
+            resource_type_field_name=None)},
     )
     @action(detail=True, methods=["get"])
     def trace(self, request, pk=None):

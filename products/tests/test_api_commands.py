@@ -53,7 +53,7 @@ def test_shipping_twice_is_refused_with_the_reason(world: World):
 
     assert again.status_code == 400
     [message] = again.json()["errors"]["units"]
-    assert message.endswith(f"cannot be shipped: {world.units['D1'].gtin}/{world.units['D1'].serial}.")
+    assert f"{world.units['D1'].gtin}/{world.units['D1'].serial}" in message  # names the unit, in any language
     assert Shipment.objects.count() == 3
 
 

@@ -78,6 +78,9 @@ def _translate(exc: Exception) -> Exception:
         return Conflict(detail=" ".join(str(m) for m in messages))
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(detail=as_serializer_error(exc))
+    if isinstance(exc, OverflowError):
+        # Only a client-supplied number (an id, a year, a filter) overflows a database integer.
+        return exceptions.ValidationError(detail=[_("A number in the request is out of range.")])
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):

@@ -30,16 +30,15 @@ class ProblemSerializer(serializers.Serializer):
 
 class ProblemAutoSchema(AutoSchema):
     def _problem_codes(self) -> list[str]:
-        codes = ["401", "403", "429"]
+        # 404 everywhere: detail routes, a page past the end of a list, and any id in a command's
+        # body that is not in the caller's scope.
+        codes = ["401", "403", "404", "429"]
         if getattr(self.view, "public_read", False) and self.method == "GET":
-            codes = ["429"]
-        path_has_id = "{" in self.path
-        if path_has_id:
-            codes.append("404")
+            codes = ["404", "429"]
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes += ["400", "409"]
-        if self.method == "GET" and self._is_list_view():
-            codes.append("400")  # a filter value of the wrong type
+        elif self.method == "GET" and (self._is_list_view() or "{" in self.path):
+            codes.append("400")  # a filter or query value of the wrong type
         return codes
 
     def _get_response_bodies(self, direction="response"):

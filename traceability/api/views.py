@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from products.api.serializers import ChainReportSerializer
 from products.services.chain import chain_verify
-from traceability.models import Organization, Site
+from traceability.models import Industry, Organization, Site
 
 from .permissions import RolePermission
 from .viewsets import ScopedReadOnlyViewSet
@@ -20,6 +20,7 @@ from .viewsets import ScopedReadOnlyViewSet
 
 class OrganizationOutputSerializer(serializers.ModelSerializer):
     kinds = serializers.ListField(child=serializers.CharField(), read_only=True)
+    industry = serializers.ChoiceField(choices=Industry.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Organization

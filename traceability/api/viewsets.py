@@ -91,6 +91,9 @@ class ScopedViewSetMixin:
     def export_csv(self, request) -> StreamingHttpResponse:
         """Every row of the filtered, scoped list as streamed CSV (not one page)."""
         queryset = self.filter_queryset(self.get_queryset())
+        # The rows are read while streaming, after this view has returned; a bad filter value
+        # must fail here, where the problem handler turns it into a 400.
+        queryset.exists()
         serializer_class = self.get_output_serializer_class()
         context = self.get_serializer_context()
         columns = serializer_columns(serializer_class(context=context))
