@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "traceability.settings")
 
 
-def setup(default_sqlite: str) -> None:
+def setup(default_sqlite: str, *, flush: bool = True) -> None:
     os.environ.setdefault("SQLITE_PATH", default_sqlite)
     import django
 
@@ -29,7 +29,8 @@ def setup(default_sqlite: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    call_command("flush", verbosity=0, interactive=False)
+    if flush:
+        call_command("flush", verbosity=0, interactive=False)
 
 
 def vendor() -> str:

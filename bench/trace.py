@@ -29,14 +29,14 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=1_000_000)
     parser.add_argument("--holders", type=int, default=2_000)
     parser.add_argument("--workers", type=int, default=100_000)
+    parser.add_argument("--reuse", action="store_true", help="measure the data set a previous run left")
     args = parser.parse_args()
-    setup("/tmp/bench-trace.sqlite3")
+    setup("/tmp/bench-trace.sqlite3", flush=not args.reuse)
 
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from products.models import Batch, BatchFlow, Event, ProductCategory, ProductModel, Unit, Worker
-    from products.selectors.trace import batch_affected_holders, batch_trace_downstream
+    from products.models import Batch, BatchFlow, ProductCategory, ProductModel, Unit, Worker
     from products.services.custody._common import copy_rows
     from traceability.demo import demo_uscc
     from traceability.models import Organization
@@ -46,6 +46,10 @@ def main() -> None:
     now = timezone.now()
     db_now = Unit._meta.get_field("updated_at").get_db_prep_value(now, connection)
     false = "f" if vendor() == "postgresql" else 0
+    if args.reuse:
+        batch = Batch.objects.get(lot="R1", product_model__model_number="T-1")
+        measure_all(batch, rng, now, args)
+        return
     with transaction.atomic():
         orgs = [Organization(name=f"holder {i:04d}", uscc=demo_uscc(f"trace-{i}", "110100"), region="110100",
                              is_manufacturer=i == 0, is_distributor=1 <= i <= 100, is_enterprise=i > 100)
@@ -105,6 +109,15 @@ def main() -> None:
         cursor.execute("VACUUM ANALYZE" if vendor() == "postgresql" else "ANALYZE")
     print(f"database: {vendor()}  units: {args.units:,}  holders: {args.holders:,}  workers: {args.workers:,}  "
           f"flow edges: {len(flows):,}", flush=True)
+    measure_all(batch, rng, now, args)
+
+
+def measure_all(batch, rng, now, args) -> None:
+    from django.db import connection, transaction
+
+    from products.models import Event, Unit
+    from products.selectors.trace import batch_affected_holders, batch_trace_downstream
+    from traceability.models import Organization
 
     def floor():
         with connection.cursor() as cursor:
@@ -130,7 +143,9 @@ def main() -> None:
               f"{sum(w for _o, _h, w in answer):,} with workers; tree nodes {len(tree.holders)}; "
               f"digest by holder name {named}", flush=True)
 
-    measure("1 event per unit")
+    measure(f"{Event.objects.count()} events in the log")
+    if args.reuse:
+        return
     # More events per unit must not change the cost: add three events naming 100,000 of the units.
     from products.services.chain import events_append
     from traceability.gs1 import sgtin_epc

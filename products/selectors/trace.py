@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from products.models import Batch, BatchFlow, Certificate, Event, EventEPC, Holding, ShipmentLine, Unit, UnitStatus
 from traceability.gs1 import lgtin_class, sgtin_epc
@@ -117,12 +117,13 @@ def batch_affected_holders(batch: Batch) -> list[tuple[int, int, int]]:
     Two queries: one GROUP BY over the batch's units and one over its holdings.
     """
     rows: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for holder_id, held, issued in (Unit.objects.filter(batch=batch).exclude(status=UnitStatus.IN_TRANSIT)
-                                    .values_list("holder_id")
-                                    .annotate(held=Count("id"), issued=Count("id", filter=Q(status=UnitStatus.ISSUED)))
-                                    .order_by()):
-        rows[holder_id][0] += held
-        rows[holder_id][1] += issued
+    # GROUP BY (holder, status) with COUNT(*) reads only the (batch, holder, status) index.
+    for holder_id, status, n in (Unit.objects.filter(batch=batch).values_list("holder_id", "status")
+                                 .annotate(n=Count("*")).order_by()):
+        if status != UnitStatus.IN_TRANSIT:
+            rows[holder_id][0] += n
+        if status == UnitStatus.ISSUED:
+            rows[holder_id][1] += n
     for holder_id, quantity, consumed in Holding.objects.filter(batch=batch).values_list("holder_id", "quantity", "consumed"):
         rows[holder_id][0] += quantity + consumed
         rows[holder_id][1] += consumed
