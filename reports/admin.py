@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -160,7 +161,8 @@ class TestReportAdmin(admin.ModelAdmin):
     Media = AdminMedia
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(report_scope(request.user))
+        latest = Comparison.objects.filter(report=OuterRef("pk")).order_by("-pk").values("outcome")[:1]
+        return super().get_queryset(request).filter(report_scope(request.user)).annotate(_latest_outcome=Subquery(latest))
 
     @admin.display(description=_("verdict"), ordering="verdict")
     def verdict_shown(self, obj):
@@ -179,8 +181,8 @@ class TestReportAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("latest comparison"))
     def latest_outcome(self, obj):
-        latest = obj.comparisons.order_by("-pk").first()
-        return latest.get_outcome_display() if latest else "-"
+        outcome = getattr(obj, "_latest_outcome", None)
+        return dict(Comparison.Outcome.choices).get(outcome, "-") if outcome is not None else "-"
 
     @admin.display(description=_("findings"))
     def findings_panel(self, obj):
