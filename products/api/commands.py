@@ -205,6 +205,21 @@ class BatchCommandsMixin:
         return Response({"count": count, "batch": self.output(batch)}, status=status.HTTP_201_CREATED)
 
 
+    @extend_schema(
+        summary="Release a batch",
+        description="Needs a passing factory test report and a certificate of the model valid on the production "
+                    "date; the problem says which is missing. Only the batch's manufacturer.",
+        request=None, responses={200: s.BatchOutputSerializer},
+        examples=[PROBLEM_EXAMPLE],
+    )
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        from products.services.release import batch_release
+
+        batch = batch_release(batch=self.get_object(), user=request.user)
+        return Response(self.output(self.get_queryset().get(pk=batch.pk)))
+
+
 class EventCommandsMixin:
     @command_schema("Declare an event in error", s.EventCorrectInputSerializer, s.CorrectResultSerializer,
                     {"reason": "incorrect_data", "corrective_event_ids": [], "note": "收货数量录错"},

@@ -223,3 +223,17 @@ def test_batch_quantity_lines_must_be_held(world: World):
 
     assert response.status_code == 404
     assert Batch.objects.get(pk=world.batches["M2"].pk).quantity == 10
+
+
+def test_release_says_why_a_batch_cannot_be_released(world: World):
+    batch = Batch.objects.create(product_model=world.models["M1"], lot="NEW1", quantity=0,
+                                 production_date=world.batches["M1"].production_date)
+
+    response = world.client("manufacturer").post(f"/api/v1/batches/{batch.pk}/release/")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "report_missing"
+    batch.refresh_from_db()
+    assert batch.release_state == "not_released"
+    assert world.client("manufacturer").post(f"/api/v1/batches/{world.batches['M2'].pk}/release/").status_code == 404
+    assert world.client("auditor").post(f"/api/v1/batches/{batch.pk}/release/").status_code == 403
