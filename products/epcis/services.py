@@ -193,8 +193,10 @@ def _store(fresh: list[dict], *, actor, base_path: str, events: list[dict]) -> t
     named = [_keys_named(e) for e in fresh]
     all_gtins = set().union(*(g for g, _s in named))
     all_ssccs = set().union(*(s for _g, s in named))
-    known_gtins = set(ProductModel.objects.filter(gtin__in=all_gtins).values_list("gtin", flat=True)) if all_gtins else set()
-    known_ssccs = set(Container.objects.filter(sscc__in=all_ssccs).values_list("sscc", flat=True)) if all_ssccs else set()
+    known_gtins = set(ProductModel.objects.filter(gtin__in=all_gtins).order_by()
+                      .values_list("gtin", flat=True)) if all_gtins else set()
+    known_ssccs = set(Container.objects.filter(sscc__in=all_ssccs).order_by()
+                      .values_list("sscc", flat=True)) if all_ssccs else set()
     hook = _custody_hook()
     index = {id(e): i for i, e in enumerate(events)}
     captured: list[Event] = []
