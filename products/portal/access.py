@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -110,3 +110,40 @@ def run_once(request: HttpRequest, handler: Callable[[], HttpResponse]) -> HttpR
     else:
         cache.delete(cache_key)
     return response
+
+
+_HEADER_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def run_once_json(request: HttpRequest, payload: dict, handler: Callable[[], tuple[int, dict]]) -> HttpResponse:
+    """The JSON twin of ``run_once`` for queued (offline) commands, keyed by the ``Idempotency-Key`` header.
+
+    Follows the IETF Idempotency-Key draft: no or malformed key 400; same key with another payload
+    422; same key while the first is still running 409; same key after it finished: the stored
+    answer again, success or refusal alike, with ``Idempotent-Replayed: true``.
+    """
+    key = request.headers.get("Idempotency-Key", "").strip().strip('"')
+    if not _HEADER_KEY_RE.match(key):
+        return JsonResponse({"status": "error", "message": _("An Idempotency-Key header is required.")}, status=400)
+    cache_key = f"portal:cmd:{request.user.pk}:{key}"
+    fingerprint = hashlib.sha256(repr(sorted(payload.items())).encode()).hexdigest()
+    if not cache.add(cache_key, {"state": "running", "fp": fingerprint}, IDEMPOTENCY_TTL):
+        stored = cache.get(cache_key) or {"state": "running", "fp": fingerprint}
+        if stored["fp"] != fingerprint:
+            return JsonResponse({"status": "error", "message": _("This key was used for another command.")},
+                                status=422)
+        if stored["state"] == "running":
+            return JsonResponse({"status": "error", "message": _("Already being sent.")}, status=409)
+        response = JsonResponse(stored["body"], status=stored["status"])
+        response["Idempotent-Replayed"] = "true"
+        return response
+    try:
+        status, body = handler()
+    except BaseException:
+        cache.delete(cache_key)
+        raise
+    if status >= 500:
+        cache.delete(cache_key)
+    else:
+        cache.set(cache_key, {"state": "done", "fp": fingerprint, "status": status, "body": body}, IDEMPOTENCY_TTL)
+    return JsonResponse(body, status=status)

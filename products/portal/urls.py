@@ -21,4 +21,5 @@ urlpatterns = [
     path("retire/", views.retire, name="retire"),
     path("quarantine/", views.quarantine, name="quarantine"),
     path("recalls/quarantine/", views.recall_quarantine, name="recall_quarantine"),
+    path("commands/", views.command, name="command"),
 ]

@@ -22,7 +22,7 @@ from products.models import Shipment, Unit, UnitStatus
 from products.services import custody
 
 from . import selectors
-from .access import is_enterprise_user, new_key, portal_view, run_once
+from .access import is_enterprise_user, new_key, portal_view, run_once, run_once_json
 from .codes import code_parse, codes_split
 from .forms import (
     InspectForm,
@@ -450,3 +450,74 @@ def recall_quarantine(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("portal:dashboard") + "#recalls")
 
     return run_once(request, handle)
+
+
+# --- queued commands (offline outbox) ------------------------------------------------------------
+
+COMMAND_TYPES = ("receive", "issue", "return")
+
+
+@require_POST
+@portal_view()
+def command(request: HttpRequest) -> HttpResponse:
+    """One queued command from the page's offline outbox, as JSON, keyed by ``Idempotency-Key``.
+
+    ``{"type": "receive", "shipment": id, "codes": [...]}``, ``{"type": "issue", "worker": id,
+    "code": ...}`` or ``{"type": "return", "code": ...}``. Answers ``{"status": "applied" | "rejected",
+    "message": ...}``; a refusal is a result too (stored and replayed like success), so a device that
+    replays its outbox learns why, and nothing is done twice.
+    """
+    import json
+
+    org = request.org
+    try:
+        payload = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"status": "error", "message": _("The body is not JSON.")}, status=400)
+    if not isinstance(payload, dict) or payload.get("type") not in COMMAND_TYPES:
+        return JsonResponse({"status": "error", "message": _("Unknown command.")}, status=400)
+    kind = payload["type"]
+    if kind == "receive":
+        shipment = selectors.shipment_get_incoming(org, _int(payload.get("shipment")))
+        if shipment is None:
+            return JsonResponse({"status": "error", "message": _("Not found.")}, status=404)
+    if kind in ("issue", "return") and not is_enterprise_user(request.user):
+        return JsonResponse({"status": "error", "message": _("Only user enterprises do this.")}, status=403)
+    if kind == "issue":
+        worker = selectors.worker_get(org, _int(payload.get("worker")))
+        if worker is None:
+            return JsonResponse({"status": "error", "message": _("Not found.")}, status=404)
+
+    def handle() -> tuple[int, dict]:
+        try:
+            with transaction.atomic():
+                if kind == "receive":
+                    codes = [str(c) for c in payload.get("codes") or []][:10_000]
+                    units, errors = _units_for_receipt(org, shipment, codes)
+                    if errors:
+                        raise ValidationError(errors)
+                    if not units:
+                        raise ValidationError(_("Scan at least one item that arrived."))
+                    custody.shipment_receive(shipment=shipment, actor=org, units=units, user=request.user)
+                    message = _("Received %(n)d items.") % {"n": len(units)}
+                elif kind == "issue":
+                    unit = selectors.unit_find(org, str(payload.get("code", "")))
+                    custody.unit_issue(units=[unit], worker=worker, actor=org, user=request.user)
+                    message = _("%(item)s issued to %(name)s.") % {"item": unit.batch.product_model.name,
+                                                                   "name": worker.name}
+                else:
+                    unit = selectors.unit_find(org, str(payload.get("code", "")))
+                    custody.unit_return(units=[unit], actor=org, user=request.user)
+                    message = _("Item taken back.")
+        except ValidationError as exc:
+            return 200, {"status": "rejected", "message": " ".join(exc.messages)}
+        return 200, {"status": "applied", "message": message}
+
+    return run_once_json(request, payload, handle)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

@@ -568,3 +568,66 @@ def test_shipping_many_codes_costs_a_fixed_number_of_queries(client, world, djan
                                                              "idempotency_key": key()})
     assert response.status_code == 302
     assert Shipment.objects.get(sender=world.distributor).lines.count() == 60
+
+
+# --- queued commands (offline outbox) --------------------------------------------------------------
+
+def command(client, body: dict, k: str | None = None):
+    import json
+
+    headers = {"HTTP_IDEMPOTENCY_KEY": k} if k else {}
+    return client.post(reverse("portal:command"), json.dumps(body), content_type="application/json", **headers)
+
+
+def test_queued_receive_is_applied_once_and_replayed_identically(ent, world):
+    first, second = world.units(world.good)[0:2]
+    body = {"type": "receive", "shipment": world.incoming.pk, "codes": [hri(first), second.serial]}
+    k = str(uuid.uuid4())
+    answer = command(ent, body, k)
+    assert (answer.status_code, answer.json()) == (200, {"status": "applied", "message": "Received 2 items."})
+    events = Event.objects.filter(biz_step="receiving").count()
+    again = command(ent, body, k)
+    assert (again.status_code, again.json(), again["Idempotent-Replayed"]) == (200, answer.json(), "true")
+    assert Event.objects.filter(biz_step="receiving").count() == events
+    assert [u.status for u in world.units(world.good)[0:3]] == [UnitStatus.IN_STOCK, UnitStatus.IN_STOCK,
+                                                                  UnitStatus.IN_TRANSIT]
+
+
+def test_queued_command_key_rules(ent, world):
+    unit = world.units(world.good)[3]
+    body = {"type": "issue", "worker": world.worker.pk, "code": hri(unit)}
+    before = snapshot(world.good)
+    assert command(ent, body).status_code == 400  # no key
+    k = str(uuid.uuid4())
+    from django.core.cache import cache
+
+    cache.set(f"portal:cmd:{world.ent_user.pk}:{k}", {"state": "running", "fp": "x"}, 60)
+    assert command(ent, body, k).status_code == 422  # same key, other payload
+    assert snapshot(world.good) == before
+    k = str(uuid.uuid4())
+    assert command(ent, body, k).json()["status"] == "applied"
+    assert command(ent, {**body, "code": unit.serial}, k).status_code == 422
+
+
+def test_a_refused_queued_command_is_a_stored_result(ent, world):
+    custody.recall_open(batches=[world.risky], actor=world.maker, reason="r", hazard="h")
+    unit = world.units(world.risky)[0]
+    body = {"type": "issue", "worker": world.worker.pk, "code": hri(unit)}
+    k = str(uuid.uuid4())
+    answer = command(ent, body, k).json()
+    assert answer == {"status": "rejected",
+                      "message": f"Recalled units cannot be issued: {unit.gtin}/{unit.serial}."}
+    assert command(ent, body, k).json() == answer
+    assert Unit.objects.get(pk=unit.pk).status == UnitStatus.IN_STOCK
+
+
+def test_queued_commands_are_scoped(client, world):
+    client.force_login(world.other_user)
+    before = snapshot(world.good)
+    answer = command(client, {"type": "receive", "shipment": world.incoming.pk, "codes": [world.units(world.good)[0].serial]},
+                     str(uuid.uuid4()))
+    assert answer.status_code == 404
+    answer = command(client, {"type": "issue", "worker": world.worker.pk, "code": world.units(world.good)[8].serial},
+                     str(uuid.uuid4()))
+    assert answer.status_code == 404
+    assert snapshot(world.good) == before

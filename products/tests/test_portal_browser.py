@@ -200,3 +200,34 @@ def test_receive_some_in_the_browser_marks_lines_and_receives_only_those(page, l
     page.wait_for_selector("[data-shipment-state=partly_received]")
     assert [Unit.objects.get(pk=u.pk).status for u in units] == [UnitStatus.IN_STOCK, UnitStatus.IN_STOCK,
                                                                  UnitStatus.IN_TRANSIT]
+
+
+def test_offline_scans_wait_in_the_outbox_and_are_sent_once(page, live_server, demo):
+    shipment, units, worker = demo["shipment"], demo["units"], demo["worker"]
+    custody.shipment_receive(shipment=shipment, actor=demo["enterprise"], units=units[1:])
+    login(page, live_server)
+    page.goto(f"{live_server.url}/portal/receive/{shipment.pk}/")
+    page.click("summary:has-text('Receive some')")
+    page.context.set_offline(True)
+    page.fill("[data-scan-list]", f"(01){units[0].gtin}(21){units[0].serial}")
+    page.click("button:has-text('Receive the scanned items')")
+    page.wait_for_selector("#outbox:not([hidden]) [data-pending]:text('1')")
+    assert page.locator("#offline-flag").is_visible()
+    shot(page, "7-offline-pending")
+    assert Unit.objects.get(pk=units[0].pk).status == UnitStatus.IN_TRANSIT
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function("document.querySelector('#outbox [data-pending]').textContent === '0'")
+    assert Unit.objects.get(pk=units[0].pk).status == UnitStatus.IN_STOCK
+    # The outbox survives a reload: a second entry queued offline on the worker page is sent from there.
+    page.goto(f"{live_server.url}/portal/workers/{worker.pk}/")
+    page.context.set_offline(True)
+    page.fill("#id_code", units[0].serial)
+    page.press("#id_code", "Enter")
+    page.wait_for_function("document.querySelector('#outbox [data-pending]').textContent === '1'")
+    page.context.set_offline(False)
+    page.reload()
+    page.wait_for_function("document.querySelector('#outbox [data-pending]').textContent === '0'")
+    unit = Unit.objects.get(pk=units[0].pk)
+    assert (unit.status, unit.worker_id) == (UnitStatus.ISSUED, worker.pk)
+    assert page.evaluate("localStorage.getItem('portal-attention-v1')") in (None, "[]")

@@ -249,12 +249,142 @@
     });
   }
 
+
+  /* --- offline outbox ---------------------------------------------------------------------------
+   * Offline, a receive or issue form is not lost: the command goes into an outbox in localStorage
+   * with its own Idempotency-Key and is sent (in order) on load, when the browser comes back
+   * online, every 30 s while anything waits, and with "Send now". The server answers a replay with
+   * the first answer, so a command sent twice is done once; refusals land in "Needs attention".
+   */
+
+  var OUTBOX = "portal-outbox-v1";
+  var ATTENTION = "portal-attention-v1";
+  var syncing = false;
+
+  function load(name) {
+    try { return JSON.parse(localStorage.getItem(name) || "[]"); } catch (e) { return []; }
+  }
+  function save(name, list) {
+    try { localStorage.setItem(name, JSON.stringify(list)); } catch (e) { /* storage full or blocked */ }
+    renderOutbox();
+  }
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var a = new Uint8Array(16);
+    crypto.getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function csrf() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (input) return input.value;
+    var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+  function renderOutbox() {
+    var box = document.getElementById("outbox");
+    if (!box) return;
+    var pending = load(OUTBOX);
+    var attention = load(ATTENTION);
+    box.querySelector("[data-pending]").textContent = String(pending.length);
+    var flag = document.getElementById("offline-flag");
+    if (flag) flag.hidden = navigator.onLine;
+    var list = box.querySelector("[data-attention]");
+    list.innerHTML = "";
+    attention.forEach(function (item) {
+      var li = document.createElement("li");
+      li.textContent = item.label + " — " + item.message;
+      list.appendChild(li);
+    });
+    box.querySelector("[data-attention-box]").hidden = attention.length === 0;
+    box.hidden = pending.length === 0 && attention.length === 0 && navigator.onLine;
+  }
+  function enqueue(body, label) {
+    var list = load(OUTBOX);
+    list.push({key: newKey(), body: body, label: label, at: new Date().toISOString()});
+    save(OUTBOX, list);
+  }
+  function attend(entry, message) {
+    var list = load(ATTENTION);
+    list.push({label: entry.label, message: message, at: entry.at});
+    save(ATTENTION, list);
+  }
+  function sync() {
+    var box = document.getElementById("outbox");
+    if (syncing || !box || !load(OUTBOX).length) return Promise.resolve();
+    syncing = true;
+    var url = box.getAttribute("data-command-url");
+    function next() {
+      var list = load(OUTBOX);
+      if (!list.length) return Promise.resolve();
+      var entry = list[0];
+      return fetch(url, {
+        method: "POST", credentials: "same-origin", body: JSON.stringify(entry.body),
+        headers: {"Content-Type": "application/json", "Idempotency-Key": entry.key, "X-CSRFToken": csrf()}
+      }).then(function (r) {
+        if (r.status === 409 || r.status >= 500) throw new Error("later");
+        return r.json().then(function (data) {
+          save(OUTBOX, load(OUTBOX).filter(function (e) { return e.key !== entry.key; }));
+          if (r.status !== 200 || data.status !== "applied") {
+            attend(entry, data.message || String(r.status));
+            feedback("error", "", entry.label + " — " + (data.message || ""));
+          } else {
+            feedback("ok", "", entry.label + " — " + data.message);
+          }
+          return next();
+        });
+      });
+    }
+    return next().catch(function () { /* offline again or busy: the entry stays for the next try */ })
+      .then(function () { syncing = false; renderOutbox(); });
+  }
+  function setupOffline() {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-offline]"), function (form) {
+      form.addEventListener("submit", function (ev) {
+        if (navigator.onLine) return;
+        ev.preventDefault();
+        ev.stopImmediatePropagation();
+        var kind = form.getAttribute("data-offline");
+        var label = form.getAttribute("data-offline-label") || kind;
+        if (kind === "receive") {
+          var area = form.querySelector("[data-scan-list]");
+          var codes = area.value.split(/\n/).map(function (s) { return s.trim(); }).filter(Boolean);
+          if (!codes.length) return;
+          enqueue({type: "receive", shipment: form.getAttribute("data-shipment"), codes: codes},
+                  label + " (" + codes.length + ")");
+          area.value = "";
+          area.dispatchEvent(new Event("input"));
+          var scanned = form.querySelector("[data-scanned]");
+          if (scanned) scanned.innerHTML = "";
+        } else {
+          var input = form.querySelector("[data-scan]");
+          if (!input || !input.value.trim()) return;
+          enqueue({type: kind, worker: form.getAttribute("data-worker"), code: input.value.trim()},
+                  label + " · " + input.value.trim());
+          input.value = "";
+        }
+        var box = document.getElementById("outbox");
+        feedback("warn", "", (box && box.getAttribute("data-t-queued")) || "Saved: it will be sent when online.");
+        focusScan();
+      }, true);
+    });
+    var button = document.getElementById("sync-now");
+    if (button) button.addEventListener("click", function () { sync(); });
+    var clear = document.getElementById("attention-clear");
+    if (clear) clear.addEventListener("click", function () { save(ATTENTION, []); });
+    window.addEventListener("online", function () { renderOutbox(); sync(); });
+    window.addEventListener("offline", renderOutbox);
+    setInterval(function () { if (navigator.onLine) sync(); }, 30000);
+    renderOutbox();
+    if (navigator.onLine) sync();
+  }
+
   /* --- start ----------------------------------------------------------------------------------- */
 
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-js-only]"), function (el) { el.hidden = false; });
     Array.prototype.forEach.call(document.querySelectorAll("form[data-collector]"), setupCollector);
     setupCamera();
+    setupOffline();
     var alert = document.querySelector("[data-feedback=error]");
     if (alert) {
       document.dispatchEvent(new CustomEvent("scan:feedback", {detail: {result: "error", code: ""}}));
