@@ -237,6 +237,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "kind" or "status"; name their enums after the model.
+    "ENUM_NAME_OVERRIDES": {
+        "SiteKindEnum": "traceability.models.Site.Kind",
+        "ContainerKindEnum": "products.models.Container.Kind",
+        "CertificateKindEnum": "products.models.Certificate.Kind",
+        "UnitStatusEnum": "products.models.UnitStatus",
+        "RetireReasonEnum": "products.models.RetireReason",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -38,7 +39,7 @@ def resolve_ids(queryset: QuerySet, ids: Iterable[int], field: str) -> list[int]
     missing = [i for i in wanted if i not in found]
     if missing:
         shown = ", ".join(str(i) for i in missing[:20]) + (" ..." if len(missing) > 20 else "")
-        raise NotFound(f"{field}: not found: {shown}")
+        raise NotFound(_("%(field)s: not found: %(ids)s") % {"field": field, "ids": shown})
     return wanted
 
 
@@ -47,7 +48,7 @@ def resolve_one(queryset: QuerySet, pk: int | None, field: str):
         return None
     obj = queryset.filter(pk=pk).first()
     if obj is None:
-        raise NotFound(f"{field}: not found: {pk}")
+        raise NotFound(_("%(field)s: not found: %(ids)s") % {"field": field, "ids": pk})
     return obj
 
 

@@ -7,6 +7,7 @@ Input serializers check shapes only; the custody services decide whether a comma
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -260,7 +261,7 @@ class UnitShipInputSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not (attrs["units"] or attrs["containers"] or attrs["quantities"]):
-            raise serializers.ValidationError({"units": ["Name at least one unit, container or quantity."]})
+            raise serializers.ValidationError({"units": [_("Name at least one unit, container or quantity.")]})
         return attrs
 
 
@@ -272,7 +273,7 @@ class ShipmentReceiveInputSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["reject"] and not attrs["reason"]:
-            raise serializers.ValidationError({"reason": ["Say why the shipment is rejected."]})
+            raise serializers.ValidationError({"reason": [_("Say why the shipment is rejected.")]})
         return attrs
 
 
@@ -312,7 +313,7 @@ class BatchCommissionInputSerializer(serializers.Serializer):
     def validate(self, attrs):
         given = [k for k in ("count", "serials", "quantity") if attrs.get(k) not in (None, [])]
         if len(given) != 1:
-            raise serializers.ValidationError({"count": ["Give exactly one of count, serials or quantity."]})
+            raise serializers.ValidationError({"count": [_("Give exactly one of count, serials or quantity.")]})
         return attrs
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -159,11 +160,11 @@ class BatchViewSet(BatchCommandsMixin, ScopedReadOnlyViewSet):
         batch = self.get_object()
         direction = request.query_params.get("direction")
         if direction not in ("downstream", "upstream"):
-            raise serializers.ValidationError({"direction": ["Say direction=downstream or direction=upstream."]})
+            raise serializers.ValidationError({"direction": [_("Say direction=downstream or direction=upstream.")]})
         if direction == "upstream":
             return Response(batch_upstream(batch))
         if not may_trace_downstream(request.user, batch):
-            raise PermissionDenied("Only the batch's manufacturer, staff, regulators and auditors trace it downstream.")
+            raise PermissionDenied(_("Only the batch's manufacturer, staff, regulators and auditors trace it downstream."))
         return Response({"direction": "downstream", **batch_trace_downstream(batch).as_dict()})
 
 
@@ -270,7 +271,7 @@ class WorkerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
                 return serializer.save(**extra)
         except IntegrityError as exc:
             raise serializers.ValidationError(
-                {"employee_number": ["This employee number is already registered."]}) from exc
+                {"employee_number": [_("This employee number is already registered.")]}) from exc
 
     def _respond(self, worker: Worker, *, status: int = 200):
         return Response(self.output(worker), status=status)

@@ -63,7 +63,7 @@ class World:
     shipments: dict[str, Shipment] = field(default_factory=dict)
 
     def client(self, role: str | None, *, token: bool = True) -> APIClient:
-        client = APIClient()
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")  # exact messages in tests; the default is Chinese
         if role is not None:
             user = self.users[role]
             if token:

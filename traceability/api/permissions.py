@@ -16,6 +16,7 @@ is checked straight away. Nothing is written in either case.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from traceability.models import Role
@@ -113,7 +114,7 @@ def operation_of(view) -> str:
 class RolePermission(BasePermission):
     """Applies ``POLICY`` to the view's ``policy_resource`` (see the module docstring)."""
 
-    message = "Your role may not perform this operation."
+    message = _("Your role may not perform this operation.")
 
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
