@@ -36,7 +36,7 @@ def _fast_passwords(settings):
 
 
 def client_for(user) -> APIClient:
-    client = APIClient()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")  # messages asserted below are the English ones
     client.force_authenticate(user)
     return client
 
