@@ -332,13 +332,20 @@ def chunks(seq: Sequence, size: int = ID_CHUNK) -> Iterable[Sequence]:
         yield seq[i:i + size]
 
 
-def load_units(ids: Sequence[int]) -> list[UnitRow]:
-    """The state of ``ids`` with their batch's release state and expiry, in bounded-size queries."""
+def load_units(ids: Sequence[int], *, base=None) -> list[UnitRow]:
+    """The state of ``ids`` with their batch's release state and expiry, in bounded-size queries.
+
+    ``base``: a queryset selecting exactly these units by a subquery (e.g. a shipment's lines),
+    read in one query instead of lists of ids.
+    """
     rows: list[UnitRow] = []
     fields = ("id", "gtin", "serial", "status", "recalled", "holder_id", "destination_id", "worker_id",
               "container_id", "batch_id", "batch__release_state", "batch__expiry_date")
-    for part in chunks(ids):
-        rows.extend(UnitRow(*values) for values in Unit.objects.filter(pk__in=part).values_list(*fields))
+    if base is not None:
+        rows.extend(UnitRow(*values) for values in base.values_list(*fields))
+    else:
+        for part in chunks(ids):
+            rows.extend(UnitRow(*values) for values in Unit.objects.filter(pk__in=part).values_list(*fields))
     if len(rows) != len(ids):
         missing = sorted(set(ids) - {r.id for r in rows})
         raise CustodyError(_("Unknown units: %(ids)s.") % {"ids": ", ".join(map(str, missing[:5]))},
@@ -390,7 +397,7 @@ def check_units(rows: list[UnitRow], *, actor: Organization, allowed: Sequence[s
             code=STATUS_CODES.get(status, "wrong_state"), field="units")
 
 
-def guarded_update(ids: Sequence[int], *, expect: dict, changes: dict) -> None:
+def guarded_update(ids: Sequence[int], *, expect: dict, changes: dict, base=None) -> None:
     """Change ``ids`` only where they are still as checked; a lost race raises ``ConflictError``.
 
     The WHERE clause repeats what the checks saw, so a concurrent command that got there first
@@ -398,8 +405,11 @@ def guarded_update(ids: Sequence[int], *, expect: dict, changes: dict) -> None:
     matched, and the whole command rolls back.
     """
     changed = 0
-    for part in chunks(ids):
-        changed += Unit.objects.filter(pk__in=part, **expect).update(**changes)
+    if base is not None:
+        changed = base.filter(**expect).update(**changes)
+    else:
+        for part in chunks(ids):
+            changed += Unit.objects.filter(pk__in=part, **expect).update(**changes)
     if changed != len(ids):
         raise ConflictError(_("%(n)d of the units changed while this command ran; nothing was done. Try again.")
                             % {"n": len(ids) - changed}, code="conflict", field="units")

@@ -175,6 +175,12 @@ def _shipment_lines(shipment: Shipment, state: str) -> tuple[list[int], list[int
     return unit_ids, container_ids, quantity_lines
 
 
+def _line_units(shipment: Shipment, state: str):
+    """The shipment's units in lines of ``state``, selected by a subquery (no list of 10,000 ids)."""
+    return Unit.objects.filter(pk__in=ShipmentLine.objects.filter(shipment=shipment, state=state, unit__isnull=False)
+                               .values("unit_id"))
+
+
 def _quantity_docs(quantity_lines, batches: dict[int, Batch]) -> list[dict]:
     return [{"epcClass": lgtin_class(batches[b].product_model.gtin, batches[b].lot), "quantity": q}
             for _pk, b, q in quantity_lines]
@@ -234,7 +240,8 @@ def shipment_ship(*, shipment: Shipment, actor: Organization, user=None) -> Ship
                             code="already_shipped", field="shipment")
     now = timezone.now()
     unit_ids, container_ids, quantity_lines = _shipment_lines(shipment, ShipmentLine.State.PENDING)
-    rows = load_units(unit_ids) if unit_ids else []
+    base = _line_units(shipment, ShipmentLine.State.PENDING)
+    rows = load_units(unit_ids, base=base) if unit_ids else []
     if rows:
         check_units(rows, actor=actor, allowed=HELD, verb=_("shipped"), usable=True)
     batches = _check_batches([b for _pk, b, _q in quantity_lines], _("shipped"))
@@ -245,7 +252,7 @@ def shipment_ship(*, shipment: Shipment, actor: Organization, user=None) -> Ship
     if unit_ids:
         guarded_update(unit_ids, expect={"holder": actor, "status__in": HELD, "recalled": False},
                        changes={"status": UnitStatus.IN_TRANSIT, "destination": shipment.receiver_id,
-                                "updated_at": now})
+                                "updated_at": now}, base=base)
     if container_ids:
         moved = Container.objects.filter(pk__in=container_ids, holder=actor).exclude(status=UnitStatus.IN_TRANSIT).update(
             status=UnitStatus.IN_TRANSIT, destination=shipment.receiver_id)
@@ -302,7 +309,8 @@ def shipment_receive(*, shipment: Shipment, actor: Organization, units: Iterable
         remaining = shipment.lines.filter(state=ShipmentLine.State.IN_TRANSIT, unit__isnull=False).count() - len(wanted)
         if remaining:
             container_ids = []
-    rows = load_units(unit_ids) if unit_ids else []
+    base = None if partial else _line_units(shipment, ShipmentLine.State.IN_TRANSIT)
+    rows = load_units(unit_ids, base=base) if unit_ids else []
     sender = shipment.sender
     if reject:
         target = {"status": UnitStatus.IN_STOCK, "destination": None, "updated_at": now}
@@ -314,7 +322,7 @@ def shipment_receive(*, shipment: Shipment, actor: Organization, units: Iterable
         line_state = ShipmentLine.State.RECEIVED
     if unit_ids:
         guarded_update(unit_ids, expect={"status": UnitStatus.IN_TRANSIT, "destination": actor.pk, "holder": sender.pk},
-                       changes=target)
+                       changes=target, base=base)
     if container_ids:
         Container.objects.filter(pk__in=container_ids).update(
             status=UnitStatus.IN_STOCK, destination=None, holder=(sender if reject else actor),
