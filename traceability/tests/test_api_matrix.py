@@ -2,7 +2,7 @@
 
 Endpoints are discovered from the URL conf, so routes other apps add under /api/v1/ are covered
 as soon as they land. For each call the test asserts the status and that nothing in the database
-changed (a fingerprint of every row of the project's apps before and after):
+changed (the database's own count of written rows, before and after):
 
 * anonymous: 401 everywhere except explicitly public reads;
 * an object outside the caller's scope: 404, whatever the method;
@@ -141,15 +141,26 @@ def fingerprint_tables() -> list[str]:
 
 
 def fingerprint() -> str:
-    """A digest of every row of the project's tables (raw SQL: the ORM's per-query cost adds up)."""
-    digest = hashlib.sha256()
+    """Something that changes whenever a row is written in this transaction.
+
+    SQLite and PostgreSQL count written rows themselves, for the price of one query (a
+    statement that writes and is then rolled back still counts: stricter, never laxer);
+    elsewhere, a digest of every row of the project's tables.
+    """
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT total_changes()")
+            return str(cursor.fetchone()[0])
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables")
+            return str(cursor.fetchone()[0])
+        digest = hashlib.sha256()
         for table in fingerprint_tables():
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)} ORDER BY 1")
             digest.update(table.encode())
             for row in cursor.fetchall():
                 digest.update(repr(row).encode())
-    return digest.hexdigest()
+        return digest.hexdigest()
 
 
 def model_of(endpoint: Endpoint):
