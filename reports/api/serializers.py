@@ -81,6 +81,10 @@ class TestReportCreateInputSerializer(serializers.Serializer):
     file = serializers.FileField(required=False, allow_empty_file=False)
 
 
+class ReportFileInputSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=False)
+
+
 class FindingOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Finding

@@ -22,7 +22,7 @@ from traceability.models import Role
 
 from ..models import Comparison, Laboratory, SpotCheckCampaign, SpotCheckSample, Standard, TestReport, TestResult
 from ..selectors import comparison_list, report_list, report_scope, side_by_side
-from ..services import comparison_start, report_create
+from ..services import comparison_start, report_attach_file, report_create
 from . import serializers as s
 
 
@@ -103,6 +103,21 @@ class TestReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
             results=[dict(r) for r in v["results"]], file=v.get("file"), user=user)
         report = self.get_queryset().prefetch_related("results").get(pk=report.pk)
         return Response(s.TestReportDetailOutputSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+    @extend_schema(request={"multipart/form-data": s.ReportFileInputSerializer},
+                   responses={200: s.TestReportOutputSerializer})
+    @action(detail=True, methods=["post"], url_path="file")
+    def attach_file(self, request, pk=None):
+        """Attach (or replace) the report's PDF: checked for type and size, its SHA-256 kept."""
+        report = self.get_object()
+        user = request.user
+        if not (user.is_superuser or user.role == Role.STAFF) and report.laboratory.organization_id != user.organization_id:
+            raise PermissionDenied("A laboratory may attach files only to its own reports.")
+        data = s.ReportFileInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = report_attach_file(report=report, file=data.validated_data["file"])
+        return Response(s.TestReportOutputSerializer(self.get_queryset().get(pk=report.pk)).data)
 
 
 class TestResultViewSet(viewsets.ReadOnlyModelViewSet):

@@ -148,3 +148,21 @@ def test_report_list_query_count_does_not_grow_with_rows(django_assert_max_num_q
         make_report(screen=False, results=helmet_results(mass=str(380 + n)))
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert len(client.get("/api/v1/reports/").json()["results"]) == 5
+
+
+def test_lab_attaches_a_pdf_later_and_a_non_pdf_changes_nothing(lab, lab_user):
+    report = make_report(lab=lab, screen=False)
+    url = f"/api/v1/reports/{report.pk}/file/"
+    bad = client_for(lab_user).post(url, {"file": SimpleUploadedFile("r.pdf", b"<html>", content_type="text/html")},
+                                    format="multipart")
+    assert bad.status_code == 400
+    report.refresh_from_db()
+    assert (report.file_sha256, report.file.name) == ("", "")
+    good = client_for(lab_user).post(url, {"file": SimpleUploadedFile("r.pdf", PDF, content_type="application/pdf")},
+                                     format="multipart")
+    assert good.status_code == 200
+    import hashlib
+
+    assert good.json()["file_sha256"] == hashlib.sha256(PDF).hexdigest()
+    stranger = UserFactory(role=Role.LABORATORY, organization=LaboratoryFactory().organization)
+    assert client_for(stranger).post(url, {"file": SimpleUploadedFile("r.pdf", PDF)}, format="multipart").status_code == 404
