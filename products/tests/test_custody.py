@@ -385,7 +385,7 @@ def test_query_count_of_a_shipment_does_not_grow_with_its_units(commissioned):
         with CaptureQueriesContext(connection) as ctx:
             shipment_send(actor=chain.maker, receiver=chain.distributor, units=part)
         counts.append(len(ctx))
-    assert counts[0] == counts[1] == 23
+    assert counts[0] == counts[1] <= 23  # 23 on SQLite, 21 on PostgreSQL
 
 
 def test_other_batches_models_are_unaffected_by_recall(commissioned):
