@@ -1,0 +1,51 @@
+"""Release raced on PostgreSQL with real threads: exactly one release wins, the other is refused."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from products.models import Batch
+from products.services.release import batch_release
+from traceability.models import Role
+
+from .factories import BatchFactory, CertificateFactory, UserFactory, make_report
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _race(*calls):
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait()
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 - the test inspects it
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_two_concurrent_releases_of_one_batch():
+    batch = BatchFactory()
+    CertificateFactory(manufacturer=batch.product_model.manufacturer, models=[batch.product_model])
+    make_report(batch=batch, screen=False)
+    maker = UserFactory(role=Role.MANUFACTURER, organization=batch.product_model.manufacturer)
+    results = _race(lambda: batch_release(batch=batch, user=maker), lambda: batch_release(batch=batch, user=maker))
+    released = [r for r in results if isinstance(r, Batch)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(released) == 1 and len(refused) == 1
+    assert refused[0].code in {"conflict", "invalid_state"}
+    assert Batch.objects.get(pk=batch.pk).release_state == "released"
