@@ -221,6 +221,24 @@ class BatchCommandsMixin:
         return Response(self.output(self.get_queryset().get(pk=batch.pk)))
 
 
+    @command_schema("Recall a batch", s.BatchRecallInputSerializer, s.RecallResultSerializer,
+                    {"reason": "抽检冲击吸收性能不合格", "hazard": "受冲击时可能无法有效保护头部"},
+                    description="Marks the batch and every unit of it recalled (a persistent disposition) and logs "
+                                "it. The batch's manufacturer, or a regulator for any batch.",
+                    code=201)
+    @action(detail=True, methods=["post"])
+    def recall(self, request, pk=None):
+        from products.services.custody.recall import recall_open
+
+        batch = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        recall = recall_open(batches=[batch], actor=request.user.organization, user=request.user,
+                             **serializer.validated_data)
+        batch = self.get_queryset().get(pk=batch.pk)
+        return Response({"recall": recall.pk, "batch": self.output(batch)}, status=status.HTTP_201_CREATED)
+
+
 class EventCommandsMixin:
     @command_schema("Declare an event in error", s.EventCorrectInputSerializer, s.CorrectResultSerializer,
                     {"reason": "incorrect_data", "corrective_event_ids": [], "note": "收货数量录错"},

@@ -317,6 +317,16 @@ class BatchCommissionInputSerializer(serializers.Serializer):
         return attrs
 
 
+class BatchRecallInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+    hazard = serializers.CharField(max_length=2000)
+
+
+class RecallResultSerializer(serializers.Serializer):
+    recall = serializers.IntegerField(help_text="Id of the recall opened.")
+    batch = BatchOutputSerializer()
+
+
 class EventCorrectInputSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=["did_not_occur", "incorrect_data"])
     corrective_event_ids = serializers.ListField(child=serializers.CharField(max_length=255), required=False,

@@ -134,7 +134,7 @@ class BatchViewSet(BatchCommandsMixin, ScopedReadOnlyViewSet):
     policy_resource = "batch"
     queryset = Batch.objects.select_related("product_model__manufacturer")
     output_serializer_class = BatchOutputSerializer
-    input_serializers = {"commission": s.BatchCommissionInputSerializer}
+    input_serializers = {"commission": s.BatchCommissionInputSerializer, "recall": s.BatchRecallInputSerializer}
     filterset_class = filters.BatchFilter
     search_fields = ["lot", "product_model__gtin", "product_model__model_number"]
     ordering_fields = ["production_date", "expiry_date", "lot", "quantity", "created_at"]

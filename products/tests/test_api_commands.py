@@ -237,3 +237,22 @@ def test_release_says_why_a_batch_cannot_be_released(world: World):
     assert batch.release_state == "not_released"
     assert world.client("manufacturer").post(f"/api/v1/batches/{world.batches['M2'].pk}/release/").status_code == 404
     assert world.client("auditor").post(f"/api/v1/batches/{batch.pk}/release/").status_code == 403
+
+
+def test_regulator_recalls_a_batch_and_every_unit_is_marked(world: World):
+    response = world.client("regulator").post(f"/api/v1/batches/{world.batches['M2'].pk}/recall/",
+                                              {"reason": "抽检不合格", "hazard": "冲击吸收不足"}, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["batch"]["release_state"] == "recalled"
+    assert set(Unit.objects.filter(batch=world.batches["M2"]).values_list("recalled", flat=True)) == {True}
+
+
+def test_a_manufacturer_cannot_recall_another_makers_batch(world: World):
+    response = world.client("manufacturer").post(f"/api/v1/batches/{world.batches['M2'].pk}/recall/",
+                                                 {"reason": "x", "hazard": "y"}, format="json")
+
+    assert response.status_code == 404
+    assert Batch.objects.get(pk=world.batches["M2"].pk).release_state == "released"
+    assert world.client("auditor").post(f"/api/v1/batches/{world.batches['M2'].pk}/recall/",
+                                        {"reason": "x", "hazard": "y"}, format="json").status_code == 403

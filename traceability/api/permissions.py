@@ -43,6 +43,7 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "trace_downstream": READ_EVERYTHING | {MANUFACTURER},  # and only the batch's own maker
         "commission": frozenset({MANUFACTURER}),
         "release": frozenset({MANUFACTURER}),
+        "recall": frozenset({MANUFACTURER, REGULATOR}),  # the maker its own batches; a regulator any
     },
     "unit": {
         "read": ANY_ROLE,
