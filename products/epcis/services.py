@@ -22,7 +22,7 @@ from products.models import ChainHead, Container, Event, ProductModel
 from products.services.chain import DuplicateEvent, events_append
 from products.services.eventid import event_ids_for
 from traceability.jobs import job_claim, job_create, job_finish
-from traceability.models import Job, Role
+from traceability.models import Job, Organization, Role
 
 from .identifiers import CANONICAL_HOST, EPC_LISTS, QUANTITY_LISTS
 from .validation import EPCISValidationError, check_events, document_events, event_path, events_base_path
@@ -176,8 +176,10 @@ def epcis_capture(events: list[dict], *, actor, context=None, base_path: str = "
     return result
 
 
-def _organization(actor):
-    return getattr(actor, "organization", None)
+def _organization_ref(actor) -> Organization | None:
+    """The actor's organisation as a reference for ``recorded_by`` (its key only: no query)."""
+    org_id = getattr(actor, "organization_id", None)
+    return Organization(pk=org_id) if org_id else None
 
 
 def _store(fresh: list[dict], *, actor, base_path: str, events: list[dict]) -> tuple[list[Event], int]:
@@ -189,7 +191,7 @@ def _store(fresh: list[dict], *, actor, base_path: str, events: list[dict]) -> t
     """
     if not fresh:
         return [], 0
-    org = _organization(actor)
+    org = _organization_ref(actor)
     named = [_keys_named(e) for e in fresh]
     all_gtins = set().union(*(g for g, _s in named))
     all_ssccs = set().union(*(s for _g, s in named))
@@ -221,7 +223,7 @@ def _store(fresh: list[dict], *, actor, base_path: str, events: list[dict]) -> t
             if org is None:
                 raise EPCISValidationError([(where, _("only an organisation can capture events that change custody"))])
             try:
-                hook(copy.deepcopy(event), actor=org, user=actor)
+                hook(copy.deepcopy(event), actor=actor.organization, user=actor)
             except ValidationError as exc:
                 member = _CUSTODY_FIELDS.get(getattr(exc, "field", None) or "", getattr(exc, "field", None))
                 path = f"{where}.{member}" if member and member in event else where

@@ -565,5 +565,5 @@ def test_epcis_has_its_own_throttle(maker, settings):
 def test_single_capture_runs_in_a_fixed_number_of_sql_queries(maker, django_assert_max_num_queries):
     client = client_for(maker)
     post_event(client, event(epcList=[f"https://id.gs1.org/01/{GTIN}/21/WARM"]))
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(15):
         assert post_event(client, event()).status_code == 201
