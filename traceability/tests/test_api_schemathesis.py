@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -63,7 +65,19 @@ def run_operation(operation, headers: dict, path_parameters: dict | None, failur
         failures.append(f"{operation.method.upper()} {operation.path} {path_parameters or ''}: {detail}"[:3000])
 
 
+@pytest.fixture
+def keep_test_connection():
+    """The app is called through WSGI, not Django's test client, so do what the client does:
+    keep the request signals from closing the test's database connection (and its transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.slow
+@pytest.mark.usefixtures("keep_test_connection")
 @pytest.mark.parametrize("role", ["auditor", "distributor"])
 def test_schemathesis_against_the_schema(world: World, role, settings):
     # The seeded world is small; throttling would turn generated bursts into 429s.
