@@ -55,6 +55,7 @@ def test_two_concurrent_shipments_of_the_same_unit(chain):
         Unit.objects.filter(batch=chain.batch).update(status="commissioned", destination=None)
         Shipment.objects.all().update(state="draft")
         ShipmentLine.objects.all().update(state="pending")
+    assert isinstance(losses[0], ConflictError) and losses[0].code == "conflict"
     winner = wins[0]
     in_transit = Unit.objects.filter(batch=chain.batch, status="in_transit")
     assert in_transit.count() == winner.lines.count()
