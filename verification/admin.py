@@ -8,11 +8,15 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import BigIntegerField, Count, OuterRef, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from products.models import Batch, Unit
 from traceability.api.permissions import reads_everything
 from traceability.models import Job
 
@@ -45,7 +49,12 @@ class LabelJobAdmin(admin.ModelAdmin):
     actions = ["resume"]
 
     def get_queryset(self, request):
-        return _own(request, super().get_queryset(request).filter(kind=services.LABEL_JOB_KIND), "organization")
+        batch = Batch.objects.filter(pk=OuterRef("batch_ref"))
+        queryset = super().get_queryset(request).filter(kind=services.LABEL_JOB_KIND).annotate(
+            batch_ref=Cast(KeyTextTransform("batch_id", "params"), BigIntegerField())).annotate(
+            batch_lot=Subquery(batch.values("lot")[:1]),
+            batch_model=Subquery(batch.values("product_model__model_number")[:1]))
+        return _own(request, queryset, "organization")
 
     def has_add_permission(self, request):
         return False
@@ -55,7 +64,7 @@ class LabelJobAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("batch"))
     def batch(self, obj):
-        return obj.params.get("batch_id")
+        return f"{obj.batch_model} / {obj.batch_lot}" if obj.batch_lot else obj.params.get("batch_id")
 
     @admin.display(description=_("progress"))
     def progress(self, obj):
@@ -88,17 +97,28 @@ class LabelJobAdmin(admin.ModelAdmin):
         return FileResponse(file.open("rb"), content_type="application/pdf", filename=file.name)
 
 
+def _latest_job(field: str):
+    jobs = Job.objects.filter(kind=services.LABEL_JOB_KIND).annotate(
+        batch_ref=Cast(KeyTextTransform("batch_id", "params"), BigIntegerField()))
+    return Subquery(jobs.filter(batch_ref=OuterRef("pk")).order_by("-created_at").values(field)[:1])
+
+
 @admin.register(LabelBatch)
 class LabelBatchAdmin(admin.ModelAdmin):
-    list_display = ("lot", "product_model", "production_date", "expiry_date", "release_state", "unit_count",
-                    "latest_label_job")
+    list_display = ("lot", "product_model", "production_date", "unit_count", "latest_label_job")
     list_filter = ("release_state",)
     search_fields = ("lot", "product_model__name", "product_model__model_number", "product_model__gtin")
     list_select_related = ("product_model",)
     actions = ["generate_labels"]
 
     def get_queryset(self, request):
-        return _own(request, super().get_queryset(request), "product_model__manufacturer")
+        # one query for the page: unit counts and the latest label job as subqueries, no N+1
+        queryset = super().get_queryset(request).annotate(
+            units_total=Subquery(Unit.objects.filter(batch=OuterRef("pk")).order_by().values("batch")
+                                 .annotate(n=Count("id")).values("n")[:1]),
+            job_id=_latest_job("id"), job_done=_latest_job("done"), job_total=_latest_job("total"),
+            job_status=_latest_job("status"))
+        return _own(request, queryset, "product_model__manufacturer")
 
     def has_add_permission(self, request):
         return False
@@ -111,13 +131,13 @@ class LabelBatchAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("units"))
     def unit_count(self, obj):
-        return obj.units.count()
+        return obj.units_total or 0
 
     @admin.display(description=_("latest label job"))
     def latest_label_job(self, obj):
-        job = Job.objects.filter(kind=services.LABEL_JOB_KIND, params__batch_id=obj.pk).order_by("-created_at").first()
-        if job is None:
+        if obj.job_id is None:
             return "—"
+        job = Job(pk=obj.job_id, done=obj.job_done, total=obj.job_total, status=obj.job_status)
         url = reverse("admin:verification_labeljob_change", args=[job.pk])
         return format_html('<a href="{}">#{}</a> {}', url, job.pk, _progress(job))
 

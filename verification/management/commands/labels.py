@@ -35,6 +35,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
+        job.refresh_from_db()  # with eager tasks (embedded, tests) the job has already run
         self.stdout.write(f"label job {job.pk}: {job.status} {job.done}/{job.total}")
         while wait and job.status in (Job.Status.QUEUED, Job.Status.RUNNING):
             time.sleep(1)
