@@ -233,6 +233,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "REST API for auditors, regulators and partner systems.",
     "VERSION": "1.0.0",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Group operations by resource (batches, units, ...) rather than under one "api" tag.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
