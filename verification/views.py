@@ -29,8 +29,8 @@ from traceability.validators import normalize_gtin
 
 from . import services
 from .forms import SuspectReportForm, VerifyForm
-from .models import ScanLog, Verdict
-from .selectors import CONTEXT_TTL, Lookup, Verification, digital_link_lookup
+from .models import ScanLog
+from .selectors import CONTEXT_TTL, Lookup, Verification, digital_link_lookup, verdict_compute
 
 GS1_VOC = "https://gs1.org/voc/"
 LINK_TYPES = ("pip", "certificationInfo", "recallStatus", "instructions")
@@ -258,8 +258,6 @@ def _public_unit_status(unit: Unit | None) -> str:
 
 def _report(request, found: Lookup, ctx: services.ScanContext):
     form = SuspectReportForm(request.POST)
-    from .selectors import verdict_compute
-
     result = verdict_compute(found)
     uri = _uri(request, found)
     if form.is_valid():
@@ -296,5 +294,3 @@ def bench_bare_lookup(request, gtin: str, serial: str):
         return JsonResponse({"found": False}, status=404)
     return JsonResponse({"found": True, **row})
 
-
-__all__ = ["resolve", "verify", "linkset", "verification_payload", "Verdict"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -32,6 +32,8 @@ def batches_in_scope(user):
     return Batch.objects.none()
 
 
+@extend_schema_view(list=extend_schema(summary="List label jobs (progress done / total)"),
+                    retrieve=extend_schema(summary="Read a label job and its progress"))
 class LabelJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """QR codes and label sheets of a batch (DESIGN §5)."""
 
