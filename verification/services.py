@@ -356,14 +356,17 @@ def label_job_start(*, batch: Batch, layout: dict | None = None, copies: int | N
         if existing is not None:
             return existing
         size = chunk_size_for(checked, chunk_target)
-        ids = list(batch.units.order_by("id").values_list("id", flat=True))
         chunks: list[LabelChunk] = []
-        if ids:
-            for index, start in enumerate(range(0, len(ids), size)):
-                part = ids[start:start + size]
-                chunks.append(LabelChunk(index=index, first_unit_id=part[0], last_unit_id=part[-1], count=len(part)))
-            total = len(ids)
-        else:
+        total = 0
+        # the chunk boundaries, streamed: memory stays flat for a batch of a million units
+        for unit_id in batch.units.order_by("id").values_list("id", flat=True).iterator(chunk_size=20000):
+            if total % size == 0:
+                chunks.append(LabelChunk(index=len(chunks), first_unit_id=unit_id, count=0))
+            chunks[-1].last_unit_id = unit_id
+            chunks[-1].count += 1
+            total += 1
+        serialized = bool(chunks)
+        if not serialized:
             total = copies or checked.per_page
             if not 1 <= total <= CHUNK_MAX:
                 raise ValidationError({"copies": _("Between 1 and 1,000 copies of a batch label.")})
@@ -372,7 +375,7 @@ def label_job_start(*, batch: Batch, layout: dict | None = None, copies: int | N
                          organization=batch.product_model.manufacturer,
                          created_by=user if getattr(user, "pk", None) else None,
                          params={"batch_id": batch.pk, "layout": checked.as_dict(), "chunk_size": size,
-                                 "serialized": bool(ids)})
+                                 "serialized": serialized})
         for chunk in chunks:
             chunk.job = job
         LabelChunk.objects.bulk_create(chunks)
