@@ -240,3 +240,21 @@ def test_unit_list_returns_the_page_asked_for(db):
 
     assert len(response.json()["results"]) == 50
     assert response.json()["count"] == Unit.objects.count() == 68
+
+
+# The caller's organisation, the count, the page; events: the organisation, its sites, the page.
+SCOPED_LISTS = {"/api/v1/units/": 3, "/api/v1/batches/": 3, "/api/v1/containers/": 3, "/api/v1/shipments/": 3,
+                "/api/v1/events/": 3}
+
+
+@pytest.mark.parametrize("url", SCOPED_LISTS)
+def test_scoped_list_query_count_is_fixed(db, url):
+    world = build_world(extra_units=60)
+    client = world.client("distributor")
+    client.get(url)
+    counts = []
+    for size in (5, 50):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, {"page_size": size}).status_code == 200
+        counts.append(len(queries) - 1)  # minus the token lookup
+    assert counts == [SCOPED_LISTS[url], SCOPED_LISTS[url]]
