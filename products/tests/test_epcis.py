@@ -567,3 +567,13 @@ def test_single_capture_runs_in_a_fixed_number_of_sql_queries(maker, django_asse
     post_event(client, event(epcList=[f"https://id.gs1.org/01/{GTIN}/21/WARM"]))
     with django_assert_max_num_queries(15):
         assert post_event(client, event()).status_code == 201
+
+
+def test_capture_job_list_is_scoped_to_the_organisation(maker, auditor, django_capture_on_commit_callbacks):
+    other = UserFactory(role=Role.DISTRIBUTOR, organization=OrganizationFactory(is_distributor=True))
+    mine = post_capture(client_for(maker), document([event()]), django_capture_on_commit_callbacks).json()["captureID"]
+    theirs = post_capture(client_for(other), document([event(epcList=[f"https://id.gs1.org/01/{OTHER_GTIN}/21/T"])]),
+                          django_capture_on_commit_callbacks).json()["captureID"]
+    listed = client_for(maker).get("/epcis/capture").json()
+    assert [(j["captureID"], j["success"], j["result"]["captured"]) for j in listed] == [(mine, True, 1)]
+    assert [j["captureID"] for j in client_for(auditor).get("/epcis/capture").json()] == [theirs, mine]
