@@ -141,6 +141,19 @@ class ContainerOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class HoldingOutputSerializer(serializers.Serializer):
+    """A batch quantity (consumables) an organisation holds, and what it has used up."""
+
+    id = serializers.IntegerField(read_only=True)
+    batch = BatchRefSerializer(read_only=True)
+    gtin = serializers.CharField(source="batch.product_model.gtin", read_only=True)
+    holder = OrganizationRefSerializer(read_only=True)
+    quantity = serializers.IntegerField(read_only=True, help_text="In stock.")
+    consumed = serializers.IntegerField(read_only=True, help_text="Issued to workers / consumed.")
+    destroyed = serializers.IntegerField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
 # --- workers: personal data only for their own enterprise --------------------------------------
 class WorkerOutputSerializer(serializers.ModelSerializer):
     """What the worker's own enterprise sees. The personal fields are optional in the schema

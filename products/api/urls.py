@@ -12,6 +12,7 @@ router.register("certificates", views.CertificateViewSet, basename="certificate"
 router.register("batches", views.BatchViewSet, basename="batch")
 router.register("units", views.UnitViewSet, basename="unit")
 router.register("containers", views.ContainerViewSet, basename="container")
+router.register("holdings", views.HoldingViewSet, basename="holding")
 router.register("shipments", views.ShipmentViewSet, basename="shipment")
 router.register("workers", views.WorkerViewSet, basename="worker")
 router.register("events", views.EventViewSet, basename="event")

@@ -221,6 +221,22 @@ class ContainerViewSet(ScopedReadOnlyViewSet):
         return queryset.filter(Q(holder=organization) | Q(destination=organization))
 
 
+@extend_schema_view(list=extend_schema(summary="List batch-quantity holdings (consumables)"),
+                    retrieve=extend_schema(summary="Read a holding"))
+class HoldingViewSet(ScopedReadOnlyViewSet):
+    """Consumables move as batch quantities: what each organisation holds of each batch."""
+
+    policy_resource = "holding"
+    queryset = Holding.objects.select_related("batch__product_model", "holder").order_by("batch_id", "holder_id")
+    output_serializer_class = s.HoldingOutputSerializer
+    filterset_fields = ["batch", "holder"]
+    search_fields = ["batch__lot", "batch__product_model__gtin"]
+    ordering_fields = ["quantity", "updated_at"]
+
+    def scope_for_organization(self, queryset, organization):
+        return queryset.filter(holder=organization)
+
+
 # --- workers ---------------------------------------------------------------------------------
 @extend_schema_view(
     list=extend_schema(summary="List workers",

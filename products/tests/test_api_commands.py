@@ -164,7 +164,8 @@ def test_auditor_follows_a_batch_downstream(world: World):
     body = response.json()
     assert body["direction"] == "downstream"
     assert body["batch"] == {"id": world.batches["M1"].pk, "lot": "LM1", "gtin": world.models["M1"].gtin}
-    assert [row["organization_id"] for row in body["affected"]] == [world.orgs["E1"].pk]
+    # D1 still holds 100 of the batch as a quantity; E1 holds the unit now.
+    assert [row["organization_id"] for row in body["affected"]] == [world.orgs["D1"].pk, world.orgs["E1"].pk]
 
 
 def test_upstream_trace_of_a_batch(world: World):

@@ -60,6 +60,13 @@ def test_manufacturer_sees_its_batches_and_not_the_others(world: World):
     assert client.get(f"/api/v1/batches/{world.batches['M2'].pk}/").status_code == 404
 
 
+def test_distributor_sees_its_own_batch_quantities_only(world: World):
+    response = world.client("distributor").get("/api/v1/holdings/")
+
+    [row] = response.json()["results"]
+    assert (row["holder"]["id"], row["batch"]["lot"], row["quantity"]) == (world.orgs["D1"].pk, "LM1", 100)
+
+
 def test_foreign_unit_answers_404_like_a_missing_one(world: World):
     client = world.client("distributor")
 
@@ -216,6 +223,7 @@ LISTS = {
     "/api/v1/organizations/": 2, "/api/v1/sites/": 2, "/api/v1/product-categories/": 2,
     "/api/v1/product-models/": 2, "/api/v1/certificates/": 3, "/api/v1/batches/": 2, "/api/v1/units/": 2,
     "/api/v1/containers/": 2, "/api/v1/shipments/": 2, "/api/v1/workers/": 2, "/api/v1/events/": 1,
+    "/api/v1/holdings/": 2,
 }
 
 

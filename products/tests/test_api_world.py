@@ -21,6 +21,7 @@ from products.models import (
     Certificate,
     Container,
     Event,
+    Holding,
     ProductCategory,
     ProductModel,
     Shipment,
@@ -133,6 +134,8 @@ def build_world(*, extra_units: int = 0) -> World:
         ShipmentLine.objects.create(shipment=shipment, unit=w.units[f"{sender}->{receiver}"],
                                     state=ShipmentLine.State.IN_TRANSIT)
         w.shipments[f"{sender}->{receiver}"] = shipment
+    for key in ("D1", "D2"):
+        Holding.objects.create(batch=w.batches["M1" if key == "D1" else "M2"], holder=w.orgs[key], quantity=100)
     if extra_units:
         batch = w.batches["M1"]
         Unit.objects.bulk_create([

@@ -59,6 +59,7 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "correct": HOLDERS,
     },
     "container": {"read": ANY_ROLE},
+    "holding": {"read": ANY_ROLE},
     "shipment": {"read": ANY_ROLE, "receive": HOLDERS},
     # Personal data stays inside the enterprise: others with read-everything rights see only
     # pseudonyms (the serializer decides which fields); other organisations see nothing.

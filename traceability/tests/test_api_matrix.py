@@ -88,7 +88,7 @@ def visible(resource: str, user, obj) -> bool | None:
     org = user.organization
     reads = POLICY.get(resource, {}).get("read", frozenset())
     if resource not in {"organization", "site", "product_category", "product_model", "certificate", "batch", "unit",
-                        "container", "worker", "event", "shipment"}:
+                        "container", "worker", "event", "shipment", "holding"}:
         return None
     if role not in reads:
         return False
@@ -102,6 +102,8 @@ def visible(resource: str, user, obj) -> bool | None:
         return obj.organization_id == org.pk
     if resource in {"unit", "container"}:
         return org.pk in (obj.holder_id, obj.destination_id)
+    if resource == "holding":
+        return obj.holder_id == org.pk
     if resource == "worker":
         return obj.enterprise_id == org.pk
     if resource == "shipment":
