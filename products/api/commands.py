@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from products.models import Batch, Container, Event, Worker
+from products.models import Batch, Container, Event, Unit, Worker
 from traceability.models import Organization, Site
 
 from . import serializers as s
@@ -158,6 +158,16 @@ class UnitCommandsMixin:
         return self._count(unit_quarantine(units=self._units(data), actor=self._actor(request), reason=data["reason"],
                                            site=self._site(request, data), user=request.user))
 
+    @command_schema("Release units from quarantine", s.UnitsInputSerializer, s.CommandResultSerializer,
+                    {"units": [101]})
+    @action(detail=False, methods=["post"], url_path="release-quarantine", url_name="release-quarantine")
+    def release_quarantine(self, request):
+        from products.services.custody.care import unit_release_quarantine
+
+        data = self._input(request)
+        return self._count(unit_release_quarantine(units=self._units(data), actor=self._actor(request),
+                                                   site=self._site(request, data), user=request.user))
+
     @command_schema("Retire units", s.UnitRetireInputSerializer, s.CommandResultSerializer,
                     {"units": [101], "reason": "impact"})
     @action(detail=False, methods=["post"])
@@ -237,6 +247,41 @@ class BatchCommandsMixin:
                              **serializer.validated_data)
         batch = self.get_queryset().get(pk=batch.pk)
         return Response({"recall": recall.pk, "batch": self.output(batch)}, status=status.HTTP_201_CREATED)
+
+
+class ContainerCommandsMixin:
+    @command_schema("Pack units into a carton or pallet", s.ContainerPackInputSerializer,
+                    s.ContainerOutputSerializer, {"sscc": "069012340000000017", "units": [101, 102], "kind": "carton"},
+                    description="Creates the container for the caller when the SSCC is new. Shipping the "
+                                "container later ships what it holds.", code=201)
+    @action(detail=False, methods=["post"])
+    def pack(self, request):
+        from products.services.custody.movement import container_pack
+
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        actor = request.user.organization
+        units = resolve_ids(Unit.objects.filter(holder=actor), data["units"], "units")
+        site = resolve_one(Site.objects.filter(organization=actor), data.get("site"), "site")
+        container = container_pack(sscc=data["sscc"], units=units, actor=actor, site=site, kind=data["kind"],
+                                   user=request.user)
+        return Response(self.output(self.get_queryset().get(pk=container.pk)), status=status.HTTP_201_CREATED)
+
+    @command_schema("Unpack a container", s.ContainerUnpackInputSerializer, s.CommandResultSerializer,
+                    {"units": [101]})
+    @action(detail=True, methods=["post"])
+    def unpack(self, request, pk=None):
+        from products.services.custody.movement import container_unpack
+
+        container = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        units = serializer.validated_data["units"]
+        if units is not None:
+            units = resolve_ids(Unit.objects.filter(container=container), units, "units")
+        return Response({"count": container_unpack(container=container, actor=request.user.organization,
+                                                   units=units, user=request.user)})
 
 
 class EventCommandsMixin:

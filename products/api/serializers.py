@@ -310,6 +310,16 @@ class UnitQuarantineInputSerializer(UnitsInputSerializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
+class ContainerPackInputSerializer(UnitsInputSerializer):
+    sscc = serializers.RegexField(r"^[0-9]{18}$", help_text="SSCC-18 of the carton or pallet (created if new).")
+    kind = serializers.ChoiceField(choices=Container.Kind.choices, default=Container.Kind.CARTON)
+
+
+class ContainerUnpackInputSerializer(serializers.Serializer):
+    units = UnitIdsField(required=False, allow_null=True, default=None,
+                         help_text="Take out only these units; omit to empty the container.")
+
+
 class UnitRetireInputSerializer(UnitsInputSerializer):
     reason = serializers.ChoiceField(choices=RetireReason.choices)
 

@@ -41,7 +41,7 @@ from traceability.api.permissions import ENTERPRISE, reads_everything, role_allo
 from traceability.api.viewsets import ScopedReadOnlyViewSet
 
 from . import serializers as s
-from .commands import BatchCommandsMixin, EventCommandsMixin, UnitCommandsMixin, resolve_ids
+from .commands import BatchCommandsMixin, ContainerCommandsMixin, EventCommandsMixin, UnitCommandsMixin, resolve_ids
 from .serializers import (
     BatchOutputSerializer,
     CertificateOutputSerializer,
@@ -177,6 +177,7 @@ class UnitViewSet(UnitCommandsMixin, ScopedReadOnlyViewSet):
         "ship": s.UnitShipInputSerializer, "issue": s.UnitIssueInputSerializer, "return_units": s.UnitsInputSerializer,
         "inspect": s.UnitInspectInputSerializer, "quarantine": s.UnitQuarantineInputSerializer,
         "retire": s.UnitRetireInputSerializer, "destroy_units": s.UnitsInputSerializer,
+        "release_quarantine": s.UnitsInputSerializer,
     }
     filterset_class = filters.UnitFilter
     search_fields = ["serial", "gtin", "batch__lot"]
@@ -208,8 +209,9 @@ class UnitViewSet(UnitCommandsMixin, ScopedReadOnlyViewSet):
 
 @extend_schema_view(list=extend_schema(summary="List containers"),
                     retrieve=extend_schema(summary="Read a container"))
-class ContainerViewSet(ScopedReadOnlyViewSet):
+class ContainerViewSet(ContainerCommandsMixin, ScopedReadOnlyViewSet):
     policy_resource = "container"
+    input_serializers = {"pack": s.ContainerPackInputSerializer, "unpack": s.ContainerUnpackInputSerializer}
     queryset = (Container.objects.select_related("parent", "holder", "site", "destination")
                 .annotate(unit_count=Count("units")).order_by("-created_at", "-id"))
     output_serializer_class = ContainerOutputSerializer

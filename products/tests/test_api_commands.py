@@ -257,3 +257,32 @@ def test_a_manufacturer_cannot_recall_another_makers_batch(world: World):
     assert Batch.objects.get(pk=world.batches["M2"].pk).release_state == "released"
     assert world.client("auditor").post(f"/api/v1/batches/{world.batches['M2'].pk}/recall/",
                                         {"reason": "x", "hazard": "y"}, format="json").status_code == 403
+
+
+def test_pack_and_unpack_a_carton(world: World):
+    client = world.client("distributor")
+    unit = world.units["D1"]
+
+    packed = client.post("/api/v1/containers/pack/", {"sscc": "069099990000000999", "units": [unit.pk]},
+                         format="json")
+
+    assert packed.status_code == 201
+    assert (packed.json()["sscc"], packed.json()["unit_count"], packed.json()["holder"]["id"]) == (
+        "069099990000000999", 1, world.orgs["D1"].pk)
+    assert Unit.objects.get(pk=unit.pk).container.sscc == "069099990000000999"
+    unpacked = client.post(f"/api/v1/containers/{packed.json()['id']}/unpack/", {}, format="json")
+    assert unpacked.json() == {"count": 1}
+    assert Unit.objects.get(pk=unit.pk).container is None
+    foreign = client.post(f"/api/v1/containers/{world.containers['D2'].pk}/unpack/", {}, format="json")
+    assert foreign.status_code == 404
+
+
+def test_quarantine_and_release(world: World):
+    client = world.client("distributor")
+    unit = world.units["D1"]
+
+    assert client.post("/api/v1/units/quarantine/", {"units": [unit.pk], "reason": "受潮"},
+                       format="json").json() == {"count": 1}
+    assert state(world, "D1")[0] == "quarantined"
+    assert client.post("/api/v1/units/release-quarantine/", {"units": [unit.pk]}, format="json").json() == {"count": 1}
+    assert state(world, "D1")[0] == "in_stock"

@@ -54,11 +54,12 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "return": frozenset({ENTERPRISE}),
         "inspect": frozenset({ENTERPRISE}),
         "quarantine": HOLDERS,
+        "release_quarantine": HOLDERS,
         "retire": frozenset({ENTERPRISE}),
         "destroy": HOLDERS,
         "correct": HOLDERS,
     },
-    "container": {"read": ANY_ROLE},
+    "container": {"read": ANY_ROLE, "pack": HOLDERS, "unpack": HOLDERS},
     "holding": {"read": ANY_ROLE},
     "shipment": {"read": ANY_ROLE, "receive": HOLDERS},
     # Personal data stays inside the enterprise: others with read-everything rights see only

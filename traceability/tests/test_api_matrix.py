@@ -286,7 +286,9 @@ def test_the_matrix_covers_every_resource_and_command():
     for expected in ["organization-list", "site-detail", "product-category-list", "product-model-detail",
                      "certificate-list", "batch-list", "batch-commission", "unit-list", "unit-ship", "unit-issue",
                      "unit-return", "unit-inspect", "unit-quarantine", "unit-retire", "unit-destroy",
-                     "container-list", "shipment-receive", "worker-list", "worker-detail", "event-list",
+                     "unit-release-quarantine", "unit-history", "unit-trace", "batch-trace", "batch-release",
+                     "batch-recall", "container-list", "container-pack", "container-unpack", "holding-list",
+                     "shipment-receive", "worker-list", "worker-detail", "event-list",
                      "event-correct", "api-audit-verify"]:
         assert expected in names, expected
 
