@@ -81,6 +81,18 @@ def test_fast_event_ids_equal_the_cbv_library(chain):
     assert [d["eventID"] for d in fresh] == library
 
 
+def test_commission_given_serials_refuses_duplicates(chain):
+    assert unit_commission(batch=chain.batch, serials=["A1B2C3", "D4E5F6"], actor=chain.maker) == 2
+    with pytest.raises(CustodyError) as err:
+        unit_commission(batch=chain.batch, serials=["ZZ9", "D4E5F6"], actor=chain.maker)
+    assert err.value.code == "duplicate_serial"
+    with pytest.raises(CustodyError) as err:
+        unit_commission(batch=chain.batch, serials=["Q1", "Q1"], actor=chain.maker)
+    assert err.value.code == "duplicate_serial"
+    assert sorted(Unit.objects.values_list("serial", flat=True)) == ["A1B2C3", "D4E5F6"]
+    assert Event.objects.count() == 1
+
+
 def test_only_the_maker_commissions(chain):
     with pytest.raises(NotAllowed) as err:
         unit_commission(batch=chain.batch, count=5, actor=chain.distributor)

@@ -265,7 +265,8 @@ def copy_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
                 buffer.write("\t".join("\\N" if v is None else str(v) for v in row))
                 buffer.write("\n")
             buffer.seek(0)
-            cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+            with connection.wrap_database_errors:  # driver errors become Django's IntegrityError etc.
+                cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
         else:
             cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", rows)

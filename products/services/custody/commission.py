@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,6 +59,8 @@ def unit_commission(*, batch: Batch, count: int | None = None, serials: Sequence
     if serials is not None:
         for serial in serials:
             validate_serial(serial)
+        if len(set(serials)) != len(serials):
+            raise CustodyError(_("A serial number is listed twice."), code="duplicate_serial", field="serials")
         total = len(serials)
     else:
         total = count or 0
@@ -73,10 +75,15 @@ def unit_commission(*, batch: Batch, count: int | None = None, serials: Sequence
     while done < total:
         size = min(COMMISSION_CHUNK, total - done)
         chunk = list(serials[done:done + size]) if serials is not None else new_serials(size)
-        copy_rows(Unit._meta.db_table, UNIT_COLUMNS,
-                   [(batch.pk, gtin, s, UnitStatus.COMMISSIONED.value,
-                     "f" if connection.vendor == "postgresql" else 0,
-                     actor.pk, site.pk if site else None, "", db_now, db_now) for s in chunk])
+        try:
+            with transaction.atomic():
+                copy_rows(Unit._meta.db_table, UNIT_COLUMNS,
+                          [(batch.pk, gtin, s, UnitStatus.COMMISSIONED.value,
+                            "f" if connection.vendor == "postgresql" else 0,
+                            actor.pk, site.pk if site else None, "", db_now, db_now) for s in chunk])
+        except IntegrityError as exc:
+            raise CustodyError(_("A serial number of this GTIN is already in use; nothing was commissioned."),
+                               code="duplicate_serial", field="serials") from exc
         epcs = [sgtin_epc(gtin, s) for s in chunk]
         documents = chunked_events(epcs, action="ADD", biz_step=Step.COMMISSIONING, disposition=Disp.ACTIVE,
                                    read_point=place, biz_location=place, ilmd=ilmd,
