@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -215,10 +215,50 @@ def resolve(request, gtin: str, lot: str = "", serial: str = ""):
         return _headers(_json({"anchor": uri, "verdict": result.verdict, **_recall_status(result)}), uri)
     if as_json:
         return _headers(_json(linkset(result, uri), status=result.status_code), uri)
-    context = {"result": result, "found": found, "uri": uri, "form": SuspectReportForm(),
-               "unit_status": _public_unit_status(found.unit),
+    form = SuspectReportForm()
+    context = {"result": result, "found": found, "uri": uri, "form": form, "rows": _rows(result),
+               "report_fields": _report_fields(form),
                "facts": _facts(request, result, facts_key, result.cached.get(facts_key) if facts_key else None)}
     return _headers(render(request, "verification/resolve.html", context, status=result.status_code), uri)
+
+
+def _rows(result: Verification) -> list[tuple[str, str, str]]:
+    """The unit and batch facts of the page as (label, value, css class): built here rather than
+    in template logic, which is the page's main cost."""
+    found = result.lookup
+    unit, batch = found.unit, found.batch
+    if batch is None:
+        return []
+    rows: list[tuple[str, str, str]] = []
+    if unit is not None:
+        rows += [(_("Serial"), unit.serial, "mono"), (_("Status"), _public_unit_status(unit), "")]
+    rows += [(_("Lot"), batch.lot, "mono"), (_("Batch status"), batch.get_release_state_display(), ""),
+             (_("Produced"), f"{batch.production_date:%Y-%m-%d}", "")]
+    if batch.expiry_date:
+        rows.append((_("Shelf life until"), f"{batch.expiry_date:%Y-%m-%d}", ""))
+    if result.verdict != "retired":
+        if result.service_life_end:
+            days = result.service_days_left
+            left = (ngettext("%(days)s day left", "%(days)s days left", days) % {"days": days}
+                    if days >= 0 else _("over"))
+            rows.append((_("Service life"), f"{left} ({_('until')} {result.service_life_end:%Y-%m-%d})", ""))
+        if result.next_inspection_due:
+            rows.append((_("Next inspection due"), f"{result.next_inspection_due:%Y-%m-%d}", ""))
+    return rows
+
+
+_report_fields_html: dict[str, str] = {}
+
+
+def _report_fields(form: SuspectReportForm) -> str:
+    """The report form's fields; the empty form is the same for every page of a language, so it
+    is rendered once per process and language."""
+    if form.is_bound:
+        return render_to_string("verification/_report_fields.html", {"form": form})
+    language = get_language()
+    if language not in _report_fields_html:
+        _report_fields_html[language] = render_to_string("verification/_report_fields.html", {"form": form})
+    return mark_safe(_report_fields_html[language])  # our own template, autoescaped there
 
 
 def _facts_key(found: Lookup) -> str | None:
@@ -268,8 +308,8 @@ def _report(request, found: Lookup, ctx: services.ScanContext):
         else:
             messages.success(request, _("Thank you. The report was sent to the manufacturer and the platform."))
             return HttpResponseRedirect(request.get_full_path() + "#report")
-    context = {"result": result, "found": found, "uri": uri, "form": form,
-               "unit_status": _public_unit_status(found.unit), "facts": _facts(request, result, _facts_key(found), None)}
+    context = {"result": result, "found": found, "uri": uri, "form": form, "rows": _rows(result),
+               "report_fields": _report_fields(form), "facts": _facts(request, result, _facts_key(found), None)}
     return _headers(render(request, "verification/resolve.html", context, status=400), uri)
 
 
