@@ -266,3 +266,12 @@ def test_scoped_list_query_count_is_fixed(db, url):
             assert client.get(url, {"page_size": size}).status_code == 200
         counts.append(len(queries) - 1)  # minus the token lookup
     assert counts == [SCOPED_LISTS[url], SCOPED_LISTS[url]]
+
+
+def test_an_out_of_range_number_is_a_400_problem_not_a_crash(world: World):
+    response = world.client("auditor").get("/api/v1/units/", {"holder": "9" * 30})
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "A number in the request is out of range."
+    csv_response = world.client("auditor").get("/api/v1/units/", {"holder": "9" * 30, "format": "csv"})
+    assert csv_response.status_code == 400
