@@ -23,25 +23,34 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def page(live_server, settings):
+@pytest.fixture(scope="module")
+def browser():
     playwright_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself are
-    # still plain synchronous calls made between page actions.
+    # Playwright's sync API keeps an event loop running in this thread while the module runs; the
+    # ORM calls of the tests (and the database flush between them) are still plain synchronous calls.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--no-first-run"])
-        context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True,
-                                      locale="en-US", extra_http_headers={"Accept-Language": "en"})
-        tab = context.new_page()
-        tab.set_default_timeout(15_000)
-        yield tab
-        context.close()
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        yield chromium
+        chromium.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser, live_server, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True,
+                                  locale="en-US", extra_http_headers={"Accept-Language": "en"})
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
 
 
 def shot(page, name: str) -> None:
@@ -217,17 +226,19 @@ def test_offline_scans_wait_in_the_outbox_and_are_sent_once(page, live_server, d
     assert Unit.objects.get(pk=units[0].pk).status == UnitStatus.IN_TRANSIT
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function("document.querySelector('#outbox [data-pending]').textContent === '0'")
+    page.wait_for_function("(document.querySelector('#outbox [data-pending]') || {}).textContent === '0'")
     assert Unit.objects.get(pk=units[0].pk).status == UnitStatus.IN_STOCK
-    # The outbox survives a reload: a second entry queued offline on the worker page is sent from there.
+    # Offline on the worker page: the issue waits in localStorage (which outlives the page) with its key.
     page.goto(f"{live_server.url}/portal/workers/{worker.pk}/")
     page.context.set_offline(True)
     page.fill("#id_code", units[0].serial)
     page.press("#id_code", "Enter")
-    page.wait_for_function("document.querySelector('#outbox [data-pending]').textContent === '1'")
+    page.wait_for_function("(document.querySelector('#outbox [data-pending]') || {}).textContent === '1'")
+    stored = page.evaluate("JSON.parse(localStorage.getItem('portal-outbox-v1'))")
+    assert [e["body"] for e in stored] == [{"type": "issue", "worker": str(worker.pk), "code": units[0].serial}]
+    assert len(stored[0]["key"]) == 36
     page.context.set_offline(False)
-    page.reload()
-    page.wait_for_function("document.querySelector('#outbox [data-pending]').textContent === '0'")
+    page.wait_for_function("(document.querySelector('#outbox [data-pending]') || {}).textContent === '0'")
     unit = Unit.objects.get(pk=units[0].pk)
     assert (unit.status, unit.worker_id) == (UnitStatus.ISSUED, worker.pk)
     assert page.evaluate("localStorage.getItem('portal-attention-v1')") in (None, "[]")

@@ -334,8 +334,15 @@
         });
       });
     }
-    return next().catch(function () { /* offline again or busy: the entry stays for the next try */ })
-      .then(function () { syncing = false; renderOutbox(); });
+    var retry = false;
+    return next().catch(function (err) {
+      /* offline again, or the server is still busy with this key (409): the entry stays */
+      retry = err && err.message === "later";
+    }).then(function () {
+      syncing = false;
+      renderOutbox();
+      if (retry) setTimeout(sync, 2000);
+    });
   }
   function setupOffline() {
     Array.prototype.forEach.call(document.querySelectorAll("form[data-offline]"), function (form) {
