@@ -19,6 +19,9 @@ PHONE = {"width": 390, "height": 844}
 
 pytestmark = [
     pytest.mark.browser,
+    # The live server needs committed rows; serialized_rollback puts back what migrations wrote
+    # (reference data) after the flush, so later tests in the same run still find it.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
 ]
 
@@ -61,7 +64,7 @@ def shot(page, name: str) -> None:
 
 
 @pytest.fixture
-def demo(transactional_db, settings):
+def demo(settings):
     """The demo enterprise (login ``enterprise``) with a shipment of three helmets on its way."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     world = seed_organizations()
