@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from products.canonical import CanonicalJSONField
+
 
 class Event(models.Model):
     class Type(models.TextChoices):
@@ -43,7 +45,7 @@ class Event(models.Model):
     recorded_by = models.ForeignKey("traceability.Organization", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("recorded by"),
                                     help_text=_("The organisation whose command or capture wrote the event."))
-    document = models.JSONField(_("EPCIS document"))
+    document = CanonicalJSONField(_("EPCIS document"))
     prev_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
     chain_hash = models.CharField(_("chain hash"), max_length=64, editable=False)
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from products.canonical import canonical_json, parse_json
 from products.models import ChainHead, Event, EventEPC
 
 from .eventid import event_ids_for
@@ -40,13 +40,10 @@ class DuplicateEvent(Exception):
         super().__init__(f"already captured: {', '.join(event_ids)}")
 
 
-def canonical_json(document: dict) -> str:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def chain_hash(seq: int, prev_hash: str, event_id: str, document: dict) -> str:
-    payload = f"{seq}|{prev_hash}|{event_id}|{canonical_json(document)}"
-    return hashlib.sha256(payload.encode()).hexdigest()
+def chain_hash(seq: int, prev_hash: str, event_id: str, document: dict | str) -> str:
+    """The hash linking an event to the one before; ``document`` as a dict or its stored canonical text."""
+    text = document if isinstance(document, str) else canonical_json(document)
+    return hashlib.sha256(f"{seq}|{prev_hash}|{event_id}|{text}".encode()).hexdigest()
 
 
 def parse_event_time(value: str) -> datetime.datetime:
@@ -162,35 +159,49 @@ class ChainReport:
                 "first_broken_seq": self.first_broken_seq, "reason": self.reason}
 
 
-def chain_verify(*, chunk: int = 5000) -> ChainReport:
+def _column_time(value) -> datetime.datetime:
+    """An event_time read by a raw cursor: a datetime (PostgreSQL) or UTC text (SQLite)."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+
+
+def chain_verify(*, chunk: int = 10_000) -> ChainReport:
     """Recompute the chain from the first event; report the first row where it breaks.
 
     Catches an edited row (its hash no longer matches), a deleted row (a gap in positions or a
     previous hash that does not match), an inserted row (a position or link that does not
-    fit), and a deleted tail (the head names a later position than the last row).
+    fit), and a deleted tail (the head names a later position than the last row). It hashes
+    the stored canonical text as read, so only the query columns need a parse of the document.
     """
     head = ChainHead.objects.filter(pk=1).first()
     head_seq, head_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
     expected_seq, prev = 1, GENESIS_HASH
     checked = 0
     last_id = 0
+    table = connection.ops.quote_name(Event._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in
+                        ("id", "seq", "event_id", "document", "prev_hash", "chain_hash", *INDEX_COLUMNS))
+    sql = f"SELECT {columns} FROM {table} WHERE id > %s ORDER BY id LIMIT {int(chunk)}"
+    sha256 = hashlib.sha256
     while True:
-        batch = list(
-            Event.objects.filter(id__gt=last_id).order_by("id")
-            .values_list("id", "seq", "event_id", "document", "prev_hash", "chain_hash", *INDEX_COLUMNS)[:chunk]
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [last_id])
+            batch = cursor.fetchall()
         if not batch:
             break
-        for pk, seq, event_id, document, prev_hash, digest, *columns in batch:
+        for pk, seq, event_id, text, prev_hash, digest, *index in batch:
             last_id = pk
             if seq != expected_seq:
                 return ChainReport(False, checked, head_seq, seq,
                                    f"position {seq} found where {expected_seq} was expected (row deleted or inserted)")
             if prev_hash != prev:
                 return ChainReport(False, checked, head_seq, seq, "link to the previous event does not match")
-            if chain_hash(seq, prev_hash, event_id, document) != digest:
+            if sha256(f"{seq}|{prev_hash}|{event_id}|{text}".encode()).hexdigest() != digest:
                 return ChainReport(False, checked, head_seq, seq, "content does not match its hash (row edited)")
-            if tuple(columns) != _index_columns(document):
+            index[4] = _column_time(index[4])
+            index[7] = bool(index[7])
+            if tuple(index) != _index_columns(parse_json(text)):
                 return ChainReport(False, checked, head_seq, seq,
                                    "a query column no longer matches the hashed document (row edited)")
             prev = digest

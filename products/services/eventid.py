@@ -18,6 +18,7 @@ which is what the library gives for a document holding that one event.
 from __future__ import annotations
 
 import datetime
+import copy
 import hashlib
 import json
 import re
@@ -65,12 +66,14 @@ def library_event_ids(events: list[dict], context: list | None = None) -> list[s
     """The IDs as ``epcis-event-hash-generator`` computes them, one document per event."""
     ids = []
     for event in events:
+        event = in_gs1_member_order(event)
         document = {
             "@context": _normalise_context(context),
             "type": "EPCISDocument",
             "schemaVersion": "2.0",
             "creationDate": "2000-01-01T00:00:00Z",
-            "epcisBody": {"eventList": [{k: v for k, v in event.items() if k not in ("eventID", "@context")}]},
+            # The library rewrites nested values in place (bare CBV words become URIs): hand it a copy.
+            "epcisBody": {"eventList": [copy.deepcopy({k: v for k, v in event.items() if k not in ("eventID", "@context")})]},
         }
         # The library gathers namespace prefixes in a module global that outlives a call.
         json_to_py._namespaces.clear()
@@ -368,12 +371,33 @@ def _namespaces(context) -> dict[str, str]:
     return out
 
 
+def in_gs1_member_order(event: dict) -> dict:
+    """JSON objects are unordered, but the reference implementation hashes a business
+    transaction, source or destination in the order its members arrive. Put ``type`` first,
+    as GS1's JSON examples write them, so an event keeps its ID whatever its key order
+    (a document read back from storage has its keys sorted)."""
+    if not any(name in event for name in _PAIR_LISTS):
+        return event
+    event = dict(event)
+    for name, member in _PAIR_LISTS.items():
+        values = event.get(name)
+        if isinstance(values, list):
+            event[name] = [
+                {"type": v["type"], member: v[member], **{k: x for k, x in v.items() if k not in ("type", member)}}
+                if isinstance(v, dict) and "type" in v and member in v else v
+                for v in values
+            ]
+    return event
+
+
 def event_ids_for(events: list[dict], context: list | None = None) -> list[str]:
     """The CBV 2.0 hash IDs of ``events`` (EPCIS 2.0 JSON-LD event objects), in order.
 
     ``context`` is the ``@context`` of the document the events came in (its namespace
-    definitions matter for extension members). Each event is hashed on its own.
+    definitions matter for extension members). Each event is hashed on its own, and its ID
+    does not depend on the order of the keys of its JSON objects.
     """
+    events = [in_gs1_member_order(event) for event in events]
     namespaces = _namespaces(context)
     ids: list[str | None] = []
     slow: list[int] = []

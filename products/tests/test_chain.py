@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from products.canonical import canonical_json
 from products.models import Event
 from products.services.chain import chain_hash, chain_verify
 from products.services.custody import shipment_receive, shipment_send, unit_issue
@@ -79,7 +80,7 @@ def test_insert_of_a_well_hashed_row_is_reported(logged):
          "event_time_zone_offset, record_time, read_point, biz_location, has_error_declaration, \"foreign\", document, "
          "prev_hash, chain_hash) SELECT 5, 'urn:uuid:forged', event_type, action, biz_step, disposition, event_time, "
          "event_time_zone_offset, record_time, read_point, biz_location, has_error_declaration, \"foreign\", %s, "
-         "chain_hash, %s FROM products_event WHERE seq = 4", [json.dumps(document), digest])
+         "chain_hash, %s FROM products_event WHERE seq = 4", [canonical_json(document), digest])
     report = chain_verify()
     assert (report.ok, report.first_broken_seq) == (False, 5)
     assert "head" in report.reason

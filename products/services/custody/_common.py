@@ -223,7 +223,7 @@ def _fast_event_ids(documents: list[dict]) -> None:
     from epcis_event_hash_generator import json_to_py
     from epcis_event_hash_generator.hash_generator import derive_prehashes_from_events
 
-    from products.services.eventid import EPCIS_CONTEXT, event_ids_for
+    from products.services.eventid import EPCIS_CONTEXT, event_ids_for, in_gs1_member_order
 
     fast, slow = [], []
     for doc in documents:
@@ -243,8 +243,8 @@ def _fast_event_ids(documents: list[dict]) -> None:
     templates = []
     for doc in fast:
         key = "epcList" if doc.get("epcList") else "childEPCs"
-        templates.append(copy.deepcopy({**{k: v for k, v in doc.items() if k not in ("eventID", key)},
-                                        key: [_SENTINEL]}))
+        template = {**{k: v for k, v in doc.items() if k not in ("eventID", key)}, key: [_SENTINEL]}
+        templates.append(copy.deepcopy(in_gs1_member_order(template)))
     wrapped = {"@context": [EPCIS_CONTEXT], "type": "EPCISDocument", "schemaVersion": "2.0",
                "creationDate": "2000-01-01T00:00:00Z", "epcisBody": {"eventList": templates}}
     prehashes = derive_prehashes_from_events(json_to_py.event_list_from_epcis_document_json(wrapped))
