@@ -188,6 +188,8 @@ STORAGES = {
 FORMS_URLFIELD_ASSUME_HTTPS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Largest test-report PDF accepted.
+REPORT_PDF_MAX_BYTES = env_int("REPORT_PDF_MAX_BYTES", 20 * 1024 * 1024)
 
 # --- Security (production values are the defaults whenever DEBUG is off) -------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
