@@ -192,6 +192,8 @@ class WorkerInputSerializer(serializers.ModelSerializer):
 # --- events ----------------------------------------------------------------------------------
 class EventOutputSerializer(serializers.ModelSerializer):
     recorded_by = serializers.SerializerMethodField()
+    # Stored as canonical text (what the chain hashes); served as the EPCIS JSON object it is.
+    document = serializers.JSONField(read_only=True, help_text="The event as EPCIS 2.0 JSON-LD.")
 
     class Meta:
         model = Event

@@ -84,6 +84,16 @@ def test_events_scoped_to_what_the_organisation_recorded_or_saw_at_its_sites(wor
     assert world.client("auditor").get("/api/v1/events/", {"page_size": 2}).json()["next"] is not None
 
 
+def test_an_event_is_served_as_its_epcis_document(world: World):
+    event = world.events["D1"]
+
+    body = world.client("auditor").get(f"/api/v1/events/{event.seq}/").json()
+
+    assert body["document"]["type"] == "ObjectEvent"
+    assert body["document"]["eventID"] == body["event_id"] == event.event_id
+    assert body["document"]["bizLocation"] == {"id": world.sites["D1"].location_uri}
+
+
 def test_events_page_with_a_cursor(world: World):
     client = world.client("auditor")
 
