@@ -121,7 +121,7 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def run_job(batch, *, kill: bool) -> dict:
+def run_job(batch, *, kill: bool, timeout: int = 3600) -> dict:
     """Queue the batch's label job and let a 2-process Celery worker do it; optionally SIGKILL
     one of its processes mid-job."""
     from django.db import transaction
@@ -150,8 +150,8 @@ def run_job(batch, *, kill: bool) -> dict:
                     print(f"  SIGKILL to worker process {killed} at {job.done}/{job.total}", flush=True)
             if job.status in (Job.Status.SUCCEEDED, Job.Status.FAILED):
                 break
-            if time.perf_counter() - started > 1800:
-                raise SystemExit("label job did not finish in 30 minutes")
+            if time.perf_counter() - started > timeout:
+                raise SystemExit(f"label job did not finish in {timeout} s (resume it: manage.py labels --resume)")
         elapsed = time.perf_counter() - started
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -208,6 +208,7 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=500, help="codes timed for the per-code figures")
     parser.add_argument("--kill", action="store_true", help="SIGKILL a worker process at 40%% of the job")
+    parser.add_argument("--timeout", type=int, default=3600, help="seconds to wait for the job")
     args = parser.parse_args()
     from django.conf import settings
 
@@ -226,7 +227,7 @@ def main() -> None:
     sheet = sheet_1000(small)
     print(f"label sheet of {sheet['labels']} labels: {sheet['seconds']:.2f} s ({sheet['bytes'] / 1e6:.1f} MB)",
           flush=True)
-    outcome = run_job(batch, kill=args.kill)
+    outcome = run_job(batch, kill=args.kill, timeout=args.timeout)
     job = outcome["job"]
     chunks = job.label_chunks.count()
     print(f"label job of {job.total} codes on a 2-process worker: {outcome['seconds']:.1f} s "
