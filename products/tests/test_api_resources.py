@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from django.db import connection
@@ -174,6 +175,13 @@ def test_csv_by_accept_header_and_scoped(world: World):
 
     assert sorted(row["id"] for row in csv_rows(response)) == sorted(
         str(pk) for pk in (world.units["D1"].pk, world.units["M1->D1"].pk))
+
+
+def test_csv_of_events_keeps_each_document_in_one_cell(world: World):
+    rows = csv_rows(world.client("auditor").get("/api/v1/events/?format=csv&ordering=seq"))
+
+    assert [int(row["seq"]) for row in rows] == [1, 2, 3, 4]
+    assert json.loads(rows[0]["document"])["eventID"] == rows[0]["event_id"]
 
 
 def test_csv_is_not_one_page(db):

@@ -97,6 +97,18 @@ def stream_csv(queryset, serializer_factory, columns: list[str], *, chunk_size: 
         yield from _chunk_lines(chunk, serializer_factory, columns)
 
 
+def pick(row: dict, column: str):
+    """The value of a dotted column; a JSON field's object stays whole (one cell of JSON)."""
+    value = row
+    for part in column.split("."):
+        if not isinstance(value, dict):
+            return ""
+        value = value.get(part, "")
+    if isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
+        return "; ".join(str(v) for v in value)
+    return value
+
+
 def _chunk_lines(chunk: list, serializer_factory, columns: list[str]) -> Iterator[str]:
     data = serializer_factory(chunk).data
-    yield from csv_lines([flatten(row).get(c, "") for c in columns] for row in data)
+    yield from csv_lines([pick(row, c) for c in columns] for row in data)
