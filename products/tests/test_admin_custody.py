@@ -52,9 +52,10 @@ def test_unit_backward_trace_page(staff_client, delivered):
 def test_chain_verification_page_reports_ok_then_the_broken_event(staff_client, delivered):
     url = reverse("admin:products_event_verify")
     assert staff_client.get(url).status_code == 200
-    response = staff_client.post(url)
+    response = staff_client.post(url, HTTP_ACCEPT_LANGUAGE="en")
     assert response.context["report"].ok
-    assert "OK" in response.content.decode()
+    assert "<strong>OK</strong>" in response.content.decode()
+    assert "<strong>正常</strong>" in staff_client.post(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     with connection.cursor() as cursor:
         cursor.execute("UPDATE products_event SET disposition = 'destroyed' WHERE seq = 3")
     response = staff_client.post(url)
