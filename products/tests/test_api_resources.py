@@ -288,8 +288,11 @@ def test_scoped_list_query_count_is_fixed(db, url):
 
 def test_an_out_of_range_number_is_a_400_problem_not_a_crash(world: World):
     response = world.client("auditor").get("/api/v1/units/", {"holder": "9" * 30})
-
-    assert response.status_code == 400
-    assert response.json()["detail"] == "A number in the request is out of range."
     csv_response = world.client("auditor").get("/api/v1/units/", {"holder": "9" * 30, "format": "csv"})
-    assert csv_response.status_code == 400
+
+    if connection.vendor == "sqlite":  # the driver refuses the number: a problem, not a crash
+        assert (response.status_code, csv_response.status_code) == (400, 400)
+        assert response.json()["detail"] == "A number in the request is out of range."
+    else:  # PostgreSQL compares it as numeric: nothing matches
+        assert (response.status_code, response.json()["count"]) == (200, 0)
+        assert csv_rows(csv_response) == []
