@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .api.tokens import create_api_tokens
 from .models import Job, Organization, Site, User
 
 
@@ -47,6 +48,7 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ("organization",)
     fieldsets = BaseUserAdmin.fieldsets + ((_("Organisation"), {"fields": ("organization", "role")}),)
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((_("Organisation"), {"fields": ("organization", "role")}),)
+    actions = [create_api_tokens]
 
 
 @admin.register(Job)
