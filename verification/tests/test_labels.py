@@ -20,6 +20,7 @@ from verification.models import LabelChunk
 
 from .factories import BatchFactory, ProductCategoryConsumable, certified_batch, units_of
 
+QR = zxingcpp.BarcodeFormat.QRCode
 pytestmark = pytest.mark.django_db
 SMALL = {"label_width": 100, "label_height": 55, "columns": 2, "rows": 5}  # 10 labels a page
 
@@ -29,7 +30,7 @@ def _uri(unit) -> str:
 
 
 def _decode(path: Path) -> list[str]:
-    return [r.text for r in zxingcpp.read_barcodes(Image.open(path))]
+    return [r.text for r in zxingcpp.read_barcodes(Image.open(path), formats=QR)]
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -73,7 +74,7 @@ def test_svg_geometry_draws_the_same_code():
         for dx in range(int(w)):
             image.putpixel((int(x) + dx, int(y)), 0)
     image = image.resize((size * 8, size * 8), Image.Resampling.NEAREST)
-    assert [r.text for r in zxingcpp.read_barcodes(image)] == [uri]
+    assert [r.text for r in zxingcpp.read_barcodes(image, formats=QR)] == [uri]
 
 
 def test_printed_sheet_renders_with_decodable_codes_and_text(settings, tmp_path, django_capture_on_commit_callbacks):
@@ -88,7 +89,7 @@ def test_printed_sheet_renders_with_decodable_codes_and_text(settings, tmp_path,
     page = next(tmp_path.glob("page*.png"))
     image = Image.open(page)
     assert image.size == (1654, 2339)  # A4 at 200 dpi
-    decoded = sorted(r.text for r in zxingcpp.read_barcodes(image))
+    decoded = sorted(r.text for r in zxingcpp.read_barcodes(image, formats=QR))
     ordered = sorted(units, key=lambda u: u.pk)
     assert decoded == sorted(_uri(u) for u in ordered[:24])
     text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True, check=True).stdout
