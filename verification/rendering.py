@@ -223,10 +223,20 @@ def labels_pdf(labels: list[Label], layout: LabelLayout, *, title: str = "") -> 
         size_pt = line_h / 1.25
         y = top - pad - size_pt
         for text, role in label.lines:
-            font = MONO_FONT if role == "mono" else CJK_FONT
             font_size = size_pt * (1.1 if role == "title" else 1.0)
+            x, width = text_left, text_width
+            if role == "mono":
+                # The caption ("序列号") needs the CJK font; only the code itself is monospaced.
+                caption, _, text = text.rpartition(" ")
+                if caption:
+                    caption += " "
+                    pdf.setFont(CJK_FONT, font_size)
+                    pdf.drawString(x, y, caption)
+                    advance = pdfmetrics.stringWidth(caption, CJK_FONT, font_size)
+                    x, width = x + advance, width - advance
+            font = MONO_FONT if role == "mono" else CJK_FONT
             pdf.setFont(font, font_size)
-            pdf.drawString(text_left, y, _fit(text, font, font_size, text_width))
+            pdf.drawString(x, y, _fit(text, font, font_size, width))
             y -= line_h
     pdf.showPage()
     pdf.save()

@@ -189,3 +189,20 @@ def test_chunks_are_whole_pages_between_250_and_1000():
     assert services.chunk_size_for(rendering.LabelLayout(), 1000) == 1008 - 24
     assert services.chunk_size_for(rendering.LabelLayout(**{"label_width": 100, "label_height": 55,
                                                            "columns": 2, "rows": 5}), 250) == 250
+
+
+def test_serial_caption_is_drawn_in_the_cjk_font_and_the_serial_in_mono():
+    import io
+
+    from pypdf import PdfReader
+
+    from verification import rendering
+
+    label = rendering.Label(rendering.qr_matrix("https://example.org/01/06901234567892/21/ABC"),
+                            (("安全帽", "title"), ("序列号 YZR6LLPFQDAU", "mono")))
+    page = PdfReader(io.BytesIO(rendering.labels_pdf([label], rendering.LabelLayout()))).pages[0]
+    text = page.extract_text()
+    assert "序列号" in text
+    assert "YZR6LLPFQDAU" in text
+    fonts = {str(f["/BaseFont"]) for f in page["/Resources"]["/Font"].values()}
+    assert {"/" + rendering.CJK_FONT, "/" + rendering.MONO_FONT} <= fonts
