@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from products.models import Holding, Shipment, ShipmentLine, Unit
 from products.services.custody import batch_commission_quantity, shipment_create, shipment_ship, unit_commission
 from products.services.errors import ConflictError, CustodyError
+from traceability.testing import race
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(*calls):
-    """Run the calls at the same moment on separate connections; return each result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_two_concurrent_shipments_of_the_same_unit(chain):
@@ -43,7 +19,9 @@ def test_two_concurrent_shipments_of_the_same_unit(chain):
     two = shipment_create(actor=chain.maker, receiver=chain.enterprise, units=units[10:20])
 
     for _attempt in range(3):
-        results = _race(lambda: shipment_ship(shipment=one, actor=chain.maker),
+        one.refresh_from_db()
+        two.refresh_from_db()
+        results = race(lambda: shipment_ship(shipment=one, actor=chain.maker),
                         lambda: shipment_ship(shipment=two, actor=chain.maker))
         wins = [r for r in results if isinstance(r, Shipment)]
         losses = [r for r in results if isinstance(r, Exception)]
@@ -69,7 +47,7 @@ def test_two_concurrent_shipments_overdrawing_a_batch_quantity(chain):
     one = shipment_create(actor=chain.maker, receiver=chain.distributor, quantities={chain.batch: 700})
     two = shipment_create(actor=chain.maker, receiver=chain.enterprise, quantities={chain.batch: 600})
 
-    results = _race(lambda: shipment_ship(shipment=one, actor=chain.maker),
+    results = race(lambda: shipment_ship(shipment=one, actor=chain.maker),
                     lambda: shipment_ship(shipment=two, actor=chain.maker))
 
     wins = [r for r in results if isinstance(r, Shipment)]

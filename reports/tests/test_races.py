@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from products.models import Batch
 from products.services.release import batch_release
 from traceability.models import Role
+from traceability.testing import race
 
 from .factories import BatchFactory, CertificateFactory, UserFactory, make_report
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_two_concurrent_releases_of_one_batch():
@@ -43,7 +20,7 @@ def test_two_concurrent_releases_of_one_batch():
     CertificateFactory(manufacturer=batch.product_model.manufacturer, models=[batch.product_model])
     make_report(batch=batch, screen=False)
     maker = UserFactory(role=Role.MANUFACTURER, organization=batch.product_model.manufacturer)
-    results = _race(lambda: batch_release(batch=batch, user=maker), lambda: batch_release(batch=batch, user=maker))
+    results = race(lambda: batch_release(batch=batch, user=maker), lambda: batch_release(batch=batch, user=maker))
     released = [r for r in results if isinstance(r, Batch)]
     refused = [r for r in results if isinstance(r, ValidationError)]
     assert len(released) == 1 and len(refused) == 1
