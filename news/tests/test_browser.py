@@ -42,7 +42,7 @@ def _no_sideways_scroll(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_phone_reads_list_case_and_charts(page, live_server):
     AccidentCaseFactory(article__slug="case-a", article__title="Harness not clipped on",
                         article__industry="construction")

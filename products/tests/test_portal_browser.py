@@ -201,7 +201,8 @@ def test_receive_some_in_the_browser_marks_lines_and_receives_only_those(page, l
     page.goto(f"{live_server.url}/portal/receive/{shipment.pk}/")
     page.click("summary:has-text('Receive some')")
     scan = page.locator("#collect-input")
-    assert page.evaluate("document.activeElement.id") == "collect-input"
+    # Opening the panel focuses the scan box from a toggle handler: wait for it (fails on timeout).
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'collect-input'")
     for unit in units[:2]:
         scan.fill(f"{live_server.url}/01/{unit.gtin}/21/{unit.serial}")
         scan.press("Enter")

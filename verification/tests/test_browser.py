@@ -67,7 +67,7 @@ def _verdict(page, uri: str) -> tuple[int, str, str]:
     return response.status, banner.get_attribute("data-verdict"), banner.inner_text().strip()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_printed_codes_show_the_right_verdict_on_a_phone(phone, tmp_path, django_capture_on_commit_callbacks):
     batch = certified_batch()
     genuine = UnitFactory(batch=batch)
