@@ -9,7 +9,7 @@ from products.services.custody import batch_commission_quantity, shipment_create
 from products.services.errors import ConflictError, CustodyError
 from traceability.testing import race
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_two_concurrent_shipments_of_the_same_unit(chain):
