@@ -250,6 +250,13 @@ SPECTACULAR_SETTINGS = {
         "CertificateKindEnum": "products.models.Certificate.Kind",
         "UnitStatusEnum": "products.models.UnitStatus",
         "RetireReasonEnum": "products.models.RetireReason",
+        "TestReportKindEnum": "reports.models.evidence.TestReport.Kind",
+        "ComparisonKindEnum": "reports.models.evidence.Comparison.Kind",
+        "ReportVerdictEnum": "reports.models.evidence.Verdict",
+        "PassFailEnum": ["pass", "fail"],
+        "StatedConclusionEnum": "reports.models.evidence.TestReport.Stated",
+        "ArticleKindEnum": "news.models.Article.Kind",
+        "SampleVerdictEnum": "reports.models.spotcheck.SpotCheckSample.Verdict",
     },
 }
 

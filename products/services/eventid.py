@@ -17,8 +17,8 @@ which is what the library gives for a document holding that one event.
 
 from __future__ import annotations
 
-import datetime
 import copy
+import datetime
 import hashlib
 import json
 import re

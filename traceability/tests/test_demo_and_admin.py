@@ -73,16 +73,16 @@ def test_every_admin_page_opens_for_a_superuser(demo_world, client):
     opened = 0
     for model, model_admin in admin.site._registry.items():
         info = (model._meta.app_label, model._meta.model_name)
-        changelist = client.get(reverse("admin:%s_%s_changelist" % info))
+        changelist = client.get(reverse("admin:{}_{}_changelist".format(*info)))
         assert changelist.status_code == 200, f"{model._meta.label} changelist: {changelist.status_code}"
         opened += 1
         if model_admin.has_add_permission(changelist.wsgi_request):
-            add = client.get(reverse("admin:%s_%s_add" % info))
+            add = client.get(reverse("admin:{}_{}_add".format(*info)))
             assert add.status_code == 200, f"{model._meta.label} add: {add.status_code}"
         obj = model._default_manager.order_by("pk").first()
         if obj is not None:
             try:
-                url = reverse("admin:%s_%s_change" % info, args=[obj.pk])
+                url = reverse("admin:{}_{}_change".format(*info), args=[obj.pk])
             except NoReverseMatch:
                 continue
             change = client.get(url)
